@@ -1,0 +1,47 @@
+// Signals: the cost of emit over calling a listener directly, emittery beside
+// it, and one emit to 10,000 listeners.
+//
+//   deno bench -A bench/signals_bench.ts
+
+import Emittery from "emittery";
+import { Signals } from "../src/signals.ts";
+
+async function listener(_signal: string, message: unknown) {
+  return message;
+}
+
+const signals = new Signals();
+signals.listen("tick", listener);
+
+const emittery = new Emittery();
+emittery.on("tick", async (event) => {
+  await listener("tick", event.data);
+});
+
+Deno.bench("floor: await the listener directly", {
+  group: "one async listener",
+  baseline: true,
+}, async () => {
+  await listener("tick", 1);
+});
+
+Deno.bench("Signals.emit", { group: "one async listener" }, async () => {
+  await signals.emit("tick", 1);
+});
+
+Deno.bench("emittery emit", { group: "one async listener" }, async () => {
+  await emittery.emit("tick", 1);
+});
+
+const crowd = new Signals();
+for (let i = 0; i < 10_000; i++) {
+  crowd.listen("many", i % 2 ? () => i : async () => i);
+}
+
+Deno.bench("emit to 10,000 listeners (half async)", async () => {
+  await crowd.emit("many", 1);
+});
+
+Deno.bench("emit to nobody", async () => {
+  await signals.emit("nobody", 1);
+});

@@ -1,0 +1,12 @@
+/**
+ * The `aio` command line: `deno run -A cli.ts [-c FILE] COMMAND [ARGS]`.
+ *
+ * @module
+ */
+
+import { main } from "./src/runner.ts";
+import { exitAfterFlush } from "./src/exit.ts";
+
+// No top-level await: a module the CLI imports may import this file's
+// package, and a main module still awaiting at top level would deadlock it.
+if (import.meta.main) main(Deno.args).then(exitAfterFlush);

@@ -1,0 +1,39 @@
+/**
+ * aio: an application runner for Deno. One INI file declares the modules
+ * to import, the servers to start, the schedules to run, the signal
+ * listeners to wire and the logging to set up; `aio run` does it.
+ *
+ * @example Running an app from a config string
+ * ```ts ignore
+ * import { app, runner } from "@aio/app";
+ *
+ * await runner(["run"], {
+ *   configString: "[schedule/tick]\nfunc = ./app.ts#tick\nevery = 1\n",
+ * });
+ * await app.clear();
+ * ```
+ *
+ * @module
+ */
+
+export { App, app, LIFECYCLE_SIGNALS, type LoadedModule } from "./src/app.ts";
+export { main, runner, type RunnerOptions } from "./src/runner.ts";
+export { ConfigParser, type GetOptions } from "./src/config/config_parser.ts";
+export {
+  ConfigError,
+  type ConfigErrorKind,
+  type ConfigErrorOptions,
+  type ValueSource,
+} from "./src/config/errors.ts";
+export { AioError, ConfigErrors, ExitCode, UsageError } from "./src/errors.ts";
+export { type Listener, type ListenOptions, Signals } from "./src/signals.ts";
+export { getLogger } from "./src/logging.ts";
+export type { Command, CommandContext } from "./src/commands/types.ts";
+export { VERSION } from "./src/version.ts";
+
+import { main } from "./src/runner.ts";
+import { exitAfterFlush } from "./src/exit.ts";
+
+// `deno run -A jsr:@aio/app run` runs the CLI. No top-level await: modules
+// the CLI imports import this file, which must have finished evaluating.
+if (import.meta.main) main(Deno.args).then(exitAfterFlush);

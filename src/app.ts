@@ -1,0 +1,178 @@
+/**
+ * The app: its state (config, signals, modules, servers) and its life
+ * cycle (load, start, stop, clear). One app per process, shared through
+ * `globalThis` so every copy of the library sees the same one.
+ *
+ * @module
+ */
+
+import type { ConfigParser } from "./config/config_parser.ts";
+import type { ConfigError } from "./config/errors.ts";
+import { buildConfig, type ConfigSourceOptions, readUserConfig } from "./config/layers.ts";
+import { ConfigErrors } from "./errors.ts";
+import { Signals } from "./signals.ts";
+import type { Server } from "./server/mod.ts";
+import { type LoadedModule, loadModules } from "./modules.ts";
+import { attachListeners } from "./listeners.ts";
+import { armSchedules, type ScheduleSet } from "./schedules.ts";
+import { configureLogging, flushLogging, getLogger, resetLogging } from "./logging.ts";
+import { clearModuleCache } from "./refs.ts";
+import { onBeforeExit } from "./exit.ts";
+
+export type { LoadedModule } from "./modules.ts";
+
+/** The built-in lifecycle signals, in the order a run emits them. */
+export const LIFECYCLE_SIGNALS = [
+  "aio-starting",
+  "aio-started",
+  "aio-stopping",
+  "aio-stopped",
+] as const;
+
+const logger = getLogger("aio.app");
+
+/**
+ * aio's application state. Use the shared {@linkcode app} instance.
+ *
+ * @example
+ * ```ts ignore
+ * import { app, runner } from "@aio/app";
+ * await runner(["run"], { configString: "[aio]\nlog_level = WARNING\n" });
+ * console.log(app.modules.length); // 1: aio's own module
+ * await app.clear();
+ * ```
+ */
+export class App {
+  /** The loaded config, or null until a command has loaded one. */
+  config: ConfigParser | null = null;
+  /** The app's signals, or null until a command has loaded the config. */
+  signals: Signals | null = null;
+  /** aio's own module first, then the configured ones, in order. */
+  modules: readonly LoadedModule[] = [];
+  /** Each running server by its name (the part after `server/`). */
+  servers: Record<string, Server> = {};
+  #schedules: ScheduleSet | undefined;
+  #running = false;
+  #unregisterFlush: (() => void) | undefined;
+
+  /** Whether the app has started and not yet stopped. */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /**
+   * Loads the config (all four layers), configures logging and imports the
+   * modules. Starts nothing. Throws ConfigError / ConfigErrors on bad config.
+   */
+  async load(source: ConfigSourceOptions): Promise<ConfigParser> {
+    const user = readUserConfig(source);
+    let config = buildConfig(user);
+    await configureLogging(config);
+    this.#unregisterFlush ??= onBeforeExit(flushLogging);
+    const { modules, layers } = await loadModules(config, user?.source);
+    if (layers.length > 0) {
+      config = buildConfig(user, layers);
+      await configureLogging(config);
+    }
+    this.config = config;
+    this.modules = modules;
+    this.signals = new Signals();
+    return config;
+  }
+
+  /**
+   * Starts a loaded app: listeners, `aio-starting`, servers, schedules,
+   * `aio-started`. If anything fails, what already started is stopped.
+   */
+  async start(): Promise<void> {
+    const config = this.config;
+    const signals = this.signals;
+    if (!config || !signals) throw new Error("The app must be loaded before it starts");
+    const errors: ConfigError[] = [];
+    await attachListeners(config, signals, errors);
+    const schedules = await armSchedules(config, errors);
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new ConfigErrors(errors);
+    this.#running = true;
+    await this.#emitLifecycle("aio-starting");
+    try {
+      const { startServers } = await import("./server/mod.ts");
+      this.servers = await startServers(config, { shutdownTimeoutMs: this.shutdownTimeoutMs });
+    } catch (error) {
+      this.#running = false;
+      throw error;
+    }
+    this.#schedules = schedules;
+    schedules.start();
+    logger.info("Started: {servers} server(s), {schedules} schedule(s)", {
+      servers: Object.keys(this.servers).length,
+      schedules: schedules.size,
+    });
+    await this.#emitLifecycle("aio-started");
+  }
+
+  /** `[aio] shutdown_timeout` in milliseconds (default 10 s). */
+  get shutdownTimeoutMs(): number {
+    const seconds = this.config?.getFloat("aio", "shutdown_timeout", { fallback: 10 }) ?? 10;
+    return Math.max(0, seconds * 1000);
+  }
+
+  /**
+   * Stops a running app: `aio-stopping`, schedules (running ones get their
+   * abort signal), servers (open connections get up to `shutdown_timeout`),
+   * `aio-stopped`.
+   */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    const timeoutMs = this.shutdownTimeoutMs;
+    logger.info("Stopping (shutdown_timeout {seconds} s)", { seconds: timeoutMs / 1000 });
+    await this.#emitLifecycle("aio-stopping", timeoutMs);
+    await this.#schedules?.stop(timeoutMs);
+    this.#schedules = undefined;
+    const { stopServers } = await import("./server/mod.ts");
+    await stopServers(this.servers, timeoutMs);
+    this.servers = {};
+    await this.#emitLifecycle("aio-stopped", timeoutMs);
+    logger.info("Stopped");
+  }
+
+  /** Stops whatever runs and returns the app to its initial state. */
+  async clear(): Promise<void> {
+    await this.stop();
+    this.config = null;
+    this.signals?.clear();
+    this.signals = null;
+    this.modules = [];
+    this.servers = {};
+    clearModuleCache();
+    this.#unregisterFlush?.();
+    this.#unregisterFlush = undefined;
+    await resetLogging();
+  }
+
+  /** Emits a lifecycle signal; listener errors are logged, and a hung listener is not waited for past `timeoutMs`. */
+  async #emitLifecycle(signal: string, timeoutMs?: number): Promise<void> {
+    const emitting = this.signals!.emit(signal, this).catch(() => {
+      // Each failing listener was logged by Signals; the life cycle goes on.
+    });
+    if (timeoutMs === undefined) return await emitting;
+    let timer: number | undefined;
+    const deadline = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), timeoutMs);
+    });
+    const result = await Promise.race([emitting, deadline]);
+    clearTimeout(timer);
+    if (result === "late") {
+      logger.warn("Listeners of {signal} still running after {seconds} s; going on", {
+        signal,
+        seconds: timeoutMs / 1000,
+      });
+    }
+  }
+}
+
+const APP_KEY = Symbol.for("aio.app");
+
+/** The process's one app, shared by every copy of the library through `globalThis`. */
+export const app: App = ((globalThis as Record<symbol, App | undefined>)[APP_KEY] ??= new App());

@@ -1,0 +1,73 @@
+/**
+ * `aio run [-d]`: start the app, wait for SIGINT or SIGTERM, stop it.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { app } from "../app.ts";
+import { UsageError } from "../errors.ts";
+import { exitAfterFlush } from "../exit.ts";
+import { detach, PIDFILE, writeOwnPidfile } from "../detach.ts";
+import type { Command, CommandContext } from "./types.ts";
+
+const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+/** The `run` command. */
+export const runCommand: Command = {
+  description: "Run the app: modules, servers, schedules and listeners",
+  async run(args: string[], context: CommandContext): Promise<number> {
+    const { values } = parseRunArgs(args);
+    if (values.help) {
+      console.log(
+        "usage: aio run [-h] [-d]\n\n  -d, --detach  run in the background: pidfile var/run/aio.pid, output to var/log/aio.log",
+      );
+      return 0;
+    }
+    if (values.detach) return await detach(context);
+    const releasePidfile = Deno.env.get("AIO_PIDFILE") ? writeOwnPidfile() : undefined;
+    try {
+      await app.load(context.source);
+      await app.start();
+      if (!context.foreground) return 0;
+      await waitForStopSignal();
+      await app.stop();
+      return 0;
+    } finally {
+      if (context.foreground) releasePidfile?.();
+    }
+  },
+};
+
+function parseRunArgs(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: { detach: { type: "boolean", short: "d" }, help: { type: "boolean", short: "h" } },
+    });
+  } catch (error) {
+    throw new UsageError(`run: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Resolves on the first SIGINT or SIGTERM. From then on, a second one
+ * forces exit 1 at once (the stop is taking too long for the user).
+ */
+function waitForStopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = () => {
+      if (stopping) {
+        console.error("aio: error: second signal during stop, exiting now");
+        exitAfterFlush(1);
+        return;
+      }
+      stopping = true;
+      resolve();
+    };
+    for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, onSignal);
+  });
+}
+
+export { PIDFILE };

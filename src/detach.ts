@@ -1,0 +1,104 @@
+/**
+ * `aio run -d`: start the app in the background with a pidfile, and make
+ * sure only one copy runs per pidfile.
+ *
+ * @module
+ */
+
+import { AioError } from "./errors.ts";
+import type { CommandContext } from "./commands/types.ts";
+
+/** Where `aio run -d` records the background process's id. */
+export const PIDFILE = "var/run/aio.pid";
+/** Where a detached app's output goes. */
+export const DETACHED_LOG = "var/log/aio.log";
+/** Set in the detached child: the pidfile it must remove on exit. */
+const PIDFILE_ENV = "AIO_PIDFILE";
+
+/** Whether a process with this id is alive (Linux `/proc`, else `kill -0`). */
+export function processAlive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch (error) {
+    if (Deno.build.os === "linux" && error instanceof Deno.errors.NotFound) return false;
+  }
+  const { success } = new Deno.Command("kill", { args: ["-0", String(pid)], stderr: "null" })
+    .outputSync();
+  return success;
+}
+
+/** The pid a pidfile records, or undefined when it is missing or holds no number. */
+export function readPidfile(path = PIDFILE): number | undefined {
+  try {
+    const pid = Number.parseInt(Deno.readTextFileSync(path).trim(), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Refuses while the pidfile's process lives (whatever process it is: aio
+ * never signals or overwrites it), and removes a stale pidfile.
+ */
+export function claimPidfile(path = PIDFILE): void {
+  const pid = readPidfile(path);
+  if (pid !== undefined && processAlive(pid)) {
+    throw new AioError(`Already running: ${path} names process ${pid}, which is alive`);
+  }
+  try {
+    Deno.removeSync(path);
+  } catch {
+    // No stale pidfile to remove.
+  }
+}
+
+/** Starts `aio run` again in the background and records its pid. */
+export async function detach(context: CommandContext): Promise<number> {
+  claimPidfile();
+  await Deno.mkdir("var/run", { recursive: true });
+  await Deno.mkdir("var/log", { recursive: true });
+  const args = childArgs(context);
+  const child = new Deno.Command("sh", {
+    args: ["-c", `exec "$0" "$@" >>${DETACHED_LOG} 2>&1`, ...args],
+    env: { [PIDFILE_ENV]: PIDFILE },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    detached: true,
+  }).spawn();
+  const file = Deno.openSync(PIDFILE, { write: true, createNew: true, mode: 0o644 });
+  try {
+    file.writeSync(new TextEncoder().encode(`${child.pid}\n`));
+  } finally {
+    file.close();
+  }
+  child.unref();
+  console.log(`aio: running in the background, pid ${child.pid} (${PIDFILE}), output in ${DETACHED_LOG}`);
+  return 0;
+}
+
+/** In the detached child: a function that removes the pidfile if it still names this process. */
+export function writeOwnPidfile(): () => void {
+  const path = Deno.env.get(PIDFILE_ENV) ?? PIDFILE;
+  return () => {
+    if (readPidfile(path) === Deno.pid) {
+      try {
+        Deno.removeSync(path);
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+}
+
+function childArgs(context: CommandContext): string[] {
+  const forwarded = Deno.args.filter((arg) => arg !== "-d" && arg !== "--detach");
+  if (context.source.configFile && !forwarded.some((a) => a === "-c" || a.startsWith("--config"))) {
+    forwarded.unshift("-c", context.source.configFile);
+  }
+  const exec = Deno.execPath();
+  const compiled = !/(^|\/)deno(\.exe)?$/.test(exec);
+  return compiled ? [exec, ...forwarded] : [exec, "run", "-A", Deno.mainModule, ...forwarded];
+}

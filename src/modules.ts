@@ -1,0 +1,104 @@
+/**
+ * Importing `[aio] modules` and collecting their defaults (layer 3 of the
+ * config): an `aio.conf` beside the module and/or an `aioConfig` export.
+ *
+ * @module
+ */
+
+import type { ConfigParser } from "./config/config_parser.ts";
+import type { ModuleDefaults } from "./config/layers.ts";
+import { ConfigError } from "./config/errors.ts";
+import { decodeConfig } from "./config/read_file.ts";
+import { importModule, type ModuleNamespace, resolveSpecifier } from "./refs.ts";
+
+/** A module the app has imported. */
+export interface LoadedModule {
+  /** The specifier as the config wrote it (`@aio/app` for aio's own module). */
+  specifier: string;
+  /** The URL it was imported from. */
+  url: string;
+  /** Its exports. */
+  exports: ModuleNamespace;
+}
+
+/** The specifier aio's own module is listed under. */
+export const AIO_MODULE_SPECIFIER = "@aio/app";
+
+/**
+ * Imports aio's own module and then each of `[aio] modules` in order (each
+ * once), and reads their defaults. `userSource` is the user config's file,
+ * which is not read again as a module's defaults when a module sits beside it.
+ */
+export async function loadModules(
+  config: ConfigParser,
+  userSource?: string,
+): Promise<{ modules: LoadedModule[]; layers: ModuleDefaults[] }> {
+  const ownUrl = new URL("../mod.ts", import.meta.url).href;
+  const modules: LoadedModule[] = [{
+    specifier: AIO_MODULE_SPECIFIER,
+    url: ownUrl,
+    exports: await importModule(ownUrl),
+  }];
+  const seen = new Set([ownUrl]);
+  const layers: ModuleDefaults[] = [];
+  const specifiers = config.getList("aio", "modules", { fallback: [] });
+  if (specifiers.length === 0) return { modules, layers };
+  const source = config.source("aio", "modules");
+  const userConfigUrl = userSource ? safeUrl(userSource) : undefined;
+  for (const specifier of specifiers) {
+    const url = resolveSpecifier(specifier, source.file);
+    if (seen.has(url)) continue;
+    seen.add(url);
+    const location = { section: "aio", option: "modules", source };
+    const exports = await importModule(url, location);
+    modules.push({ specifier, url, exports });
+    const beside = await readBesideConfig(url, userConfigUrl);
+    if (beside) layers.push(beside);
+    if ("aioConfig" in exports) {
+      if (typeof exports.aioConfig !== "string") {
+        throw new ConfigError(
+          `[aio] modules: '${specifier}' exports aioConfig, which must be a string`,
+          { source: source.file, line: source.line },
+        );
+      }
+      layers.push({ text: exports.aioConfig, source: `${specifier}#aioConfig` });
+    }
+  }
+  return { modules, layers };
+}
+
+/** Reads the `aio.conf` beside a `file:` or `http(s):` module, if there is one. */
+async function readBesideConfig(
+  moduleUrl: string,
+  userConfigUrl: string | undefined,
+): Promise<ModuleDefaults | undefined> {
+  const url = new URL("aio.conf", moduleUrl);
+  if (url.href === userConfigUrl) return undefined;
+  if (url.protocol === "file:") {
+    const path = decodeURIComponent(url.pathname);
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(path);
+    } catch {
+      return undefined;
+    }
+    return { text: decodeConfig(bytes, path), source: path };
+  }
+  if (url.protocol === "http:" || url.protocol === "https:") {
+    const response = await fetch(url);
+    if (!response.ok) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    return { text: decodeConfig(new Uint8Array(await response.arrayBuffer()), url.href), source: url.href };
+  }
+  return undefined;
+}
+
+function safeUrl(path: string): string | undefined {
+  try {
+    return resolveSpecifier(path.startsWith("/") ? path : `./${path}`, "<cwd>");
+  } catch {
+    return undefined;
+  }
+}

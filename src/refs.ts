@@ -1,0 +1,266 @@
+/**
+ * Loading `SPECIFIER#EXPORT` references from config values (SPEC 2).
+ *
+ * @module
+ */
+
+import { ConfigError, type ValueSource } from "./config/errors.ts";
+import { AioError } from "./errors.ts";
+
+/** Where a reference was written, for error messages. */
+export interface RefLocation {
+  /** The section that holds it. */
+  section: string;
+  /** The option that holds it. */
+  option: string;
+  /** The file and line of the value. */
+  source: ValueSource;
+}
+
+/** A reference split into what to import and which export to take. */
+export interface ParsedRef {
+  /** The module specifier as written. */
+  specifier: string;
+  /** The export's dotted path; `["default"]` when there was no `#`. */
+  exportPath: string[];
+}
+
+/** The kinds of thing a reference may be required to name. */
+export type RefKind = "function" | "class" | "string" | "any";
+
+/** The global key under which `aio compile` puts its statically imported modules. */
+export const STATIC_MODULES_KEY: unique symbol = Symbol.for(
+  "aio.staticModules",
+) as never;
+/** The environment variable that turns dynamic imports off (to prove a compiled entry is complete). */
+export const NO_DYNAMIC_IMPORT_ENV = "AIO_NO_DYNAMIC_IMPORT";
+
+/** A module namespace: its exports by name. */
+export type ModuleNamespace = Record<string, unknown>;
+
+const moduleCache = new Map<string, Promise<ModuleNamespace>>();
+const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
+
+/**
+ * Splits `SPECIFIER#EXPORT`. The export is everything after the last `#`
+ * (a dotted path is allowed); without one it is `default`.
+ *
+ * @example
+ * ```ts
+ * import { parseRef } from "./refs.ts";
+ * parseRef("./app.ts#handlers.add"); // { specifier: "./app.ts", exportPath: ["handlers", "add"] }
+ * ```
+ */
+export function parseRef(value: string): ParsedRef {
+  const text = value.trim();
+  const hash = text.lastIndexOf("#");
+  if (hash < 0) return { specifier: text, exportPath: ["default"] };
+  const exportName = text.slice(hash + 1);
+  return {
+    specifier: text.slice(0, hash),
+    exportPath: exportName ? exportName.split(".") : ["default"],
+  };
+}
+
+/**
+ * Turns a specifier into what `import()` takes: relative paths resolve
+ * against the directory of the file that holds the line (or the working
+ * directory when the value came from a string), absolute paths become
+ * `file:` URLs, and URLs and bare specifiers pass through.
+ */
+export function resolveSpecifier(
+  specifier: string,
+  sourceFile: string,
+): string {
+  if (specifier.startsWith("./") || specifier.startsWith("../")) {
+    return new URL(specifier, baseUrlOf(sourceFile)).href;
+  }
+  if (specifier.startsWith("/")) return toFileUrl(specifier);
+  return specifier;
+}
+
+/** The URL that relative specifiers in `sourceFile` resolve against. */
+export function baseUrlOf(sourceFile: string): URL {
+  if (SCHEME.test(sourceFile) && !sourceFile.startsWith("<")) {
+    return new URL(sourceFile);
+  }
+  const cwd = toFileUrl(Deno.cwd()) + "/";
+  if (sourceFile.startsWith("<")) return new URL(cwd);
+  return new URL(encodePath(sourceFile), cwd);
+}
+
+/** Whether a source name is a real file (not a string, a default or a URL). */
+export function isFileSource(sourceFile: string): boolean {
+  return !sourceFile.startsWith("<") &&
+    (!SCHEME.test(sourceFile) || sourceFile.startsWith("file:"));
+}
+
+/**
+ * Imports a module once, however many references name it. Modules that
+ * `aio compile` embedded are taken from the static map first.
+ */
+export function importModule(
+  url: string,
+  location?: RefLocation,
+): Promise<ModuleNamespace> {
+  let loading = moduleCache.get(url);
+  if (!loading) {
+    loading = importFresh(url, location);
+    moduleCache.set(url, loading);
+    loading.catch(() => moduleCache.delete(url));
+  }
+  return loading;
+}
+
+async function importFresh(
+  url: string,
+  location?: RefLocation,
+): Promise<ModuleNamespace> {
+  const embedded = staticModules()?.get(url);
+  if (embedded) return embedded;
+  if (dynamicImportDisabled()) {
+    throw refError(
+      location,
+      `Module '${url}' was not embedded at compile time (dynamic imports are off)`,
+    );
+  }
+  try {
+    return await import(url) as ModuleNamespace;
+  } catch (error) {
+    const message = error instanceof Error
+      ? error.message.split("\n")[0]
+      : String(error);
+    if ((error as { code?: string })?.code === "ERR_MODULE_NOT_FOUND") {
+      throw refError(location, `Cannot load module '${url}': ${message}`);
+    }
+    throw new AioError(`Module '${url}' failed while importing: ${message}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Loads the thing a reference names and checks its kind. Throws
+ * {@linkcode ConfigError} naming the section, option, file and line; a
+ * missing export lists the exports the module has.
+ */
+export async function loadRef(
+  value: string,
+  location: RefLocation,
+  kind: RefKind = "any",
+): Promise<unknown> {
+  const { specifier, exportPath } = parseRef(value);
+  if (!specifier) {
+    throw refError(
+      location,
+      `Reference ${JSON.stringify(value)} names no module`,
+    );
+  }
+  const url = resolveSpecifier(specifier, location.source.file);
+  const namespace = await importModule(url, location);
+  let target: unknown = namespace;
+  for (const [index, name] of exportPath.entries()) {
+    const holder = target as Record<string, unknown> | null | undefined;
+    if (holder === null || holder === undefined || !(name in Object(holder))) {
+      const where = index === 0
+        ? `module '${specifier}'`
+        : `'${exportPath.slice(0, index).join(".")}' in '${specifier}'`;
+      const names = index === 0
+        ? Object.keys(namespace)
+        : Object.keys(Object(holder));
+      throw refError(
+        location,
+        `${capitalize(where)} has no export '${name}' (it has: ${
+          names.length ? names.join(", ") : "nothing"
+        })`,
+      );
+    }
+    target = holder[name];
+  }
+  checkKind(target, kind, value, location);
+  return target;
+}
+
+/** Whether `value` is a class (or a function that can be called with `new`). */
+export function isClass(value: unknown): boolean {
+  return typeof value === "function" && value.prototype !== undefined &&
+    !isAsyncOrGenerator(value);
+}
+
+function checkKind(
+  target: unknown,
+  kind: RefKind,
+  value: string,
+  location: RefLocation,
+): void {
+  const ok = kind === "any" ||
+    (kind === "function" && typeof target === "function") ||
+    (kind === "class" && isClass(target)) ||
+    (kind === "string" && typeof target === "string");
+  if (!ok) {
+    throw refError(
+      location,
+      `'${value}' must name a ${kind}, not ${describeValue(target)}`,
+    );
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "function") {
+    return isClass(value) ? "a class" : "a function";
+  }
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+function isAsyncOrGenerator(fn: { constructor: { name: string } }): boolean {
+  return fn.constructor.name !== "Function";
+}
+
+function refError(
+  location: RefLocation | undefined,
+  detail: string,
+): ConfigError {
+  if (!location) return new ConfigError(detail, { source: "<reference>" });
+  return new ConfigError(
+    `[${location.section}] ${location.option}: ${detail}`,
+    {
+      source: location.source.file,
+      line: location.source.line,
+    },
+  );
+}
+
+function staticModules(): Map<string, ModuleNamespace> | undefined {
+  return (globalThis as Record<
+    symbol,
+    Map<string, ModuleNamespace> | undefined
+  >)[STATIC_MODULES_KEY];
+}
+
+function dynamicImportDisabled(): boolean {
+  try {
+    return Deno.env.get(NO_DYNAMIC_IMPORT_ENV) === "1";
+  } catch {
+    return false;
+  }
+}
+
+function capitalize(text: string): string {
+  return text[0].toUpperCase() + text.slice(1);
+}
+
+/** A path as a `file:` URL string. */
+export function toFileUrl(path: string): string {
+  return new URL(`file://${encodePath(path)}`).href;
+}
+
+function encodePath(path: string): string {
+  return path.replace(/%/g, "%25").replace(/#/g, "%23").replace(/\?/g, "%3F");
+}
+
+/** Forgets every imported module record (the modules stay in Deno's cache). */
+export function clearModuleCache(): void {
+  moduleCache.clear();
+}

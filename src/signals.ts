@@ -1,0 +1,196 @@
+/**
+ * Signals (SPEC 4): named events whose listeners run concurrently.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+
+const logger = getLogger(["aio", "signals"]);
+
+/** A function called with a signal's name and the message emitted with it. */
+export type Listener = (
+  signal: string,
+  message: unknown,
+) => unknown | Promise<unknown>;
+
+/** Options for {@linkcode Signals.listen}. */
+export interface ListenOptions {
+  /**
+   * The name that logs use for this listener, such as the config reference
+   * it came from (`./app.ts#onBoom (aio.conf:12)`); the function's own name
+   * by default.
+   */
+  name?: string;
+}
+
+/**
+ * The listeners of one signal. `order` is rebuilt only after a change, so an
+ * emit takes it without copying, and a change made during an emit makes a
+ * new array instead of touching the one that emit holds.
+ */
+interface SignalListeners {
+  names: Map<Listener, string | undefined>;
+  order: Listener[] | null;
+}
+
+/**
+ * A registry of signal listeners.
+ *
+ * @example Listening and emitting
+ * ```ts
+ * import { Signals } from "@aio/app";
+ * const signals = new Signals();
+ * signals.listen("greet", (_signal, message) => `hello ${message}`);
+ * console.log(await signals.emit("greet", "world")); // ["hello world"]
+ * ```
+ */
+export class Signals {
+  #signals = new Map<string, SignalListeners>();
+
+  /**
+   * Adds `listener` to `signal`. A listener already there stays where it is
+   * and keeps its first name.
+   *
+   * @param signal The signal's name.
+   * @param listener The function to call on each emit.
+   * @param options `name` for logs.
+   */
+  listen(signal: string, listener: Listener, options: ListenOptions = {}) {
+    let entry = this.#signals.get(signal);
+    if (entry === undefined) {
+      entry = { names: new Map(), order: null };
+      this.#signals.set(signal, entry);
+    }
+    if (entry.names.has(listener)) return;
+    entry.names.set(listener, options.name);
+    entry.order = null;
+  }
+
+  /**
+   * Removes `listener` from `signal`; nothing happens if it is not there.
+   *
+   * @param signal The signal's name.
+   * @param listener The function given to {@linkcode Signals.listen}.
+   */
+  unlisten(signal: string, listener: Listener) {
+    const entry = this.#signals.get(signal);
+    if (entry === undefined || !entry.names.delete(listener)) return;
+    if (entry.names.size === 0) this.#signals.delete(signal);
+    else entry.order = null;
+  }
+
+  /**
+   * The listeners of `signal`, in listen order.
+   *
+   * @param signal The signal's name.
+   * @returns A snapshot that later changes do not touch.
+   */
+  listeners(signal: string): readonly Listener[] {
+    const entry = this.#signals.get(signal);
+    return entry === undefined ? [] : orderOf(entry);
+  }
+
+  /**
+   * Calls every listener of `signal` at once and waits for all of them.
+   * Listeners added or removed meanwhile do not change this emit.
+   *
+   * @example A failing listener
+   * ```ts
+   * import { Signals } from "@aio/app";
+   * const signals = new Signals();
+   * signals.listen("boom", () => { throw new Error("no"); });
+   * signals.listen("boom", () => "still called");
+   * await signals.emit("boom").catch((error) => console.log(error.message)); // "no"
+   * ```
+   *
+   * @param signal The signal's name.
+   * @param message Handed to each listener.
+   * @returns The listeners' results, in listen order; `[]` when nobody
+   * listens. Rejects with a listener's error, or an `AggregateError` when
+   * several fail; each failure is logged.
+   */
+  emit(signal: string, message?: unknown): Promise<unknown[]> {
+    const entry = this.#signals.get(signal);
+    if (entry === undefined) return Promise.resolve([]);
+    const order = orderOf(entry);
+    if (order.length === 1) {
+      return emitOne(order[0], entry.names, signal, message);
+    }
+    return emitMany(order, entry.names, signal, message);
+  }
+
+  /** Removes every listener of every signal. */
+  clear() {
+    this.#signals.clear();
+  }
+}
+
+function orderOf(entry: SignalListeners): Listener[] {
+  return entry.order ??= [...entry.names.keys()];
+}
+
+// The common case of one listener skips the bookkeeping of emitMany.
+async function emitOne(
+  listener: Listener,
+  names: Map<Listener, string | undefined>,
+  signal: string,
+  message: unknown,
+): Promise<unknown[]> {
+  try {
+    return [await listener(signal, message)];
+  } catch (error) {
+    logFailure(signal, listener, names.get(listener), error);
+    throw error;
+  }
+}
+
+async function emitMany(
+  order: Listener[],
+  names: Map<Listener, string | undefined>,
+  signal: string,
+  message: unknown,
+): Promise<unknown[]> {
+  // Start every listener before waiting on any, so they run concurrently.
+  const pending: unknown[] = new Array(order.length);
+  for (let i = 0; i < order.length; i++) {
+    try {
+      pending[i] = order[i](signal, message);
+    } catch (error) {
+      pending[i] = Promise.reject(error);
+    }
+  }
+  const settled = await Promise.allSettled(pending);
+  const results: unknown[] = new Array(settled.length);
+  const errors: unknown[] = [];
+  for (let i = 0; i < settled.length; i++) {
+    const outcome = settled[i];
+    if (outcome.status === "fulfilled") {
+      results[i] = outcome.value;
+    } else {
+      logFailure(signal, order[i], names.get(order[i]), outcome.reason);
+      errors.push(outcome.reason);
+    }
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) {
+    throw new AggregateError(
+      errors,
+      `${errors.length} listeners for ${signal} failed`,
+    );
+  }
+  return results;
+}
+
+function logFailure(
+  signal: string,
+  listener: Listener,
+  name: string | undefined,
+  error: unknown,
+) {
+  logger.error("Listener {listener} for {signal} failed: {error}", {
+    listener: name ?? (listener.name || "<anonymous>"),
+    signal,
+    error,
+  });
+}
