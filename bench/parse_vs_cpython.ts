@@ -105,9 +105,13 @@ if (import.meta.main) {
   const aio = timeAio(text, runs);
   const cpython = await timeCpython(text, runs);
   console.log(
-    `document: ${(text.length / 1e6).toFixed(2)} MB, ${lines} lines; best of ${runs} runs`,
+    `document: ${
+      (text.length / 1e6).toFixed(2)
+    } MB, ${lines} lines; best of ${runs} runs`,
   );
-  console.log(`cpython 3.11 configparser.read_string: ${cpython.toFixed(1)} ms`);
+  console.log(
+    `cpython 3.11 configparser.read_string: ${cpython.toFixed(1)} ms`,
+  );
   console.log(`aio ConfigParser.readString:            ${aio.toFixed(1)} ms`);
   console.log(`aio is ${(cpython / aio).toFixed(1)}x faster than CPython`);
 }

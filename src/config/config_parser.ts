@@ -13,6 +13,7 @@ import {
   type Entry,
   type OptionMap,
   optionxform,
+  pyStrip,
   readInto,
 } from "./parser.ts";
 import { interpolate, invalidInterpolationAt } from "./interpolation.ts";
@@ -103,7 +104,9 @@ export class ConfigParser {
    */
   has(section: string, option?: string): boolean {
     if (option === undefined) return this.#store.sections.has(section);
-    return this.#entry(section, optionxform(option)) !== undefined;
+    // CPython's has_option treats an empty section name as DEFAULT.
+    const name = section === "" ? DEFAULT_SECTION : section;
+    return this.#entry(name, optionxform(option)) !== undefined;
   }
 
   /**
@@ -187,7 +190,7 @@ export class ConfigParser {
   ): string[] {
     const value = this.get<string[]>(section, option, options);
     if (typeof value !== "string") return value;
-    return value.split("\n").map((line) => line.trim()).filter(Boolean);
+    return value.split("\n").map(pyStrip).filter(Boolean);
   }
 
   /**
@@ -214,7 +217,12 @@ export class ConfigParser {
 
   /** Adds an empty section; an existing one is an error, as in CPython. */
   addSection(section: string): this {
-    if (section === DEFAULT_SECTION || this.#store.sections.has(section)) {
+    if (section === DEFAULT_SECTION) {
+      throw new ConfigError(`Invalid section name: '${section}'`, {
+        source: SET_IN_CODE,
+      });
+    }
+    if (this.#store.sections.has(section)) {
       throw new ConfigError(`Section '${section}' already exists`, {
         source: SET_IN_CODE,
         kind: "DuplicateSectionError",
@@ -240,9 +248,20 @@ export class ConfigParser {
     return { ...source };
   }
 
-  /** The options of `section` (DEFAULT's included) with interpolated values, in CPython's order. */
-  items(section: string): [string, string][] {
-    return this.options(section).map((name) => [name, this.get(section, name)]);
+  /**
+   * The options of `section` with interpolated (or `raw`) values, in
+   * CPython's `items(section)` order: DEFAULT's options first, then the
+   * section's own that DEFAULT lacks (unlike `options()`, own first).
+   */
+  items(section: string, options: { raw?: boolean } = {}): [string, string][] {
+    const own = section === DEFAULT_SECTION
+      ? this.#store.defaults
+      : this.#sectionOrThrow(section);
+    const names = [...this.#store.defaults.keys()];
+    for (const name of own.keys()) {
+      if (!this.#store.defaults.has(name)) names.push(name);
+    }
+    return names.map((name) => [name, this.get(section, name, options)]);
   }
 
   /**
@@ -314,7 +333,7 @@ export class ConfigParser {
     if (!this.#entry(section, name) && "fallback" in options) {
       return options.fallback as T;
     }
-    const text = this.get(section, name);
+    const text = this.get(section, name, { raw: options.raw });
     const value = parse(text);
     if (value === undefined) {
       throw errorAt(
@@ -342,16 +361,23 @@ function readEnv(name: string): string | undefined {
   }
 }
 
-/** Python's `int(text)`: optional sign, digits with single underscores between, whitespace around. */
+/**
+ * Python's `int(text)`: whitespace around (Python's set), an optional sign,
+ * decimal digits of any script with single underscores between them.
+ * Beyond 2^53 the result is the nearest double, not Python's exact integer.
+ */
 export function parsePythonInt(text: string): number | undefined {
-  const match = /^[+-]?\d+(?:_\d+)*$/.exec(text.trim());
-  if (!match) return undefined;
-  return Number(match[0].replaceAll("_", ""));
+  const digits = asciiDigits(pyStrip(text));
+  if (digits === undefined || !/^[+-]?\d+(?:_\d+)*$/.test(digits)) {
+    return undefined;
+  }
+  return Number(digits.replaceAll("_", ""));
 }
 
-/** Python's `float(text)`, including `inf` and `nan`. */
+/** Python's `float(text)`, including `inf`, `infinity`, `nan` and digits of any script. */
 export function parsePythonFloat(text: string): number | undefined {
-  const trimmed = text.trim();
+  const trimmed = asciiDigits(pyStrip(text));
+  if (trimmed === undefined) return undefined;
   if (/^[+-]?(inf|infinity)$/i.test(trimmed)) {
     return trimmed.startsWith("-") ? -Infinity : Infinity;
   }
@@ -363,4 +389,31 @@ export function parsePythonFloat(text: string): number | undefined {
     return undefined;
   }
   return Number(trimmed.replaceAll("_", ""));
+}
+
+const DECIMAL_DIGIT = /\p{Nd}/u;
+
+/**
+ * Replaces decimal digits of other scripts (`٣`, `３`) with ASCII ones, as
+ * Python's number parsing accepts them. Unicode lays each script's digits
+ * out as runs of ten from zero, so a digit's value is its distance from the
+ * start of its run of digits, modulo ten. Returns undefined for a lone
+ * surrogate, which Python would reject too.
+ */
+function asciiDigits(text: string): string | undefined {
+  // deno-lint-ignore no-control-regex
+  if (/^[\x00-\x7f]*$/.test(text)) return text;
+  let out = "";
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    if (code >= 0xd800 && code <= 0xdfff) return undefined;
+    if (code < 0x80 || !DECIMAL_DIGIT.test(char)) {
+      out += char;
+      continue;
+    }
+    let start = code;
+    while (DECIMAL_DIGIT.test(String.fromCodePoint(start - 1))) start--;
+    out += String((code - start) % 10);
+  }
+  return out;
 }

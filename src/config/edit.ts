@@ -115,16 +115,16 @@ export function setOption(
   const store = parseLines(lines, source);
   const eol = lines.find((line) => line.eol !== "")?.eol ?? "\n";
   const endsWithoutEol = lines.length > 0 && lines.at(-1)!.eol === "";
-  const options_ = optionsOf(store, section);
-  const entry = options_?.get(key);
+  const sectionOptions = optionsOf(store, section);
+  const entry = sectionOptions?.get(key);
 
   let edited: RawLine[];
   if (entry) {
     edited = replaceOption(lines, store, entry, valueLines, eol);
   } else {
-    const after = options_ ? insertionLine(lines, store, section) : undefined;
+    const after = sectionOptions ? insertionLine(lines, store, section) : undefined;
     if (after !== undefined) {
-      const keyIndent = lastOptionIndent(lines, options_!);
+      const keyIndent = lastOptionIndent(lines, sectionOptions!);
       const newLines = formatNew(
         keyIndent + key,
         valueLines,

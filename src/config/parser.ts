@@ -40,7 +40,9 @@ export const DEFAULT_SECTION = "DEFAULT";
  * are spaces.
  */
 export function isPySpace(code: number): boolean {
-  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d) || code >= 0x1c;
+  if (code <= 0x20) {
+    return code === 0x20 || (code >= 0x09 && code <= 0x0d) || code >= 0x1c;
+  }
   if (code < 0x85) return false;
   return code === 0x85 || code === 0xa0 || code === 0x1680 ||
     (code >= 0x2000 && code <= 0x200a) || code === 0x2028 ||
@@ -151,93 +153,81 @@ function delimiterAt(text: string): number {
   return -1;
 }
 
+/** An option read in this pass whose continuation lines are still coming. */
 interface PendingEntry {
-  lines: string[];
-  source: ValueSource;
-  endLine: number;
+  entry: Entry;
+  /** All lines of the value once it has more than one; CPython joins them at the end. */
+  lines: string[] | undefined;
 }
 
 /**
  * Reads `text` into `store` as CPython's `read_string` would, so a later read
  * may reopen a section an earlier one declared (that is how layers work).
  * Throws a {@linkcode ConfigError} with CPython's error kind and line.
+ *
+ * One pass, a constant amount of work per character: no regex, so a large
+ * document costs time linear in its size.
  */
 export function readInto(store: ConfigStore, text: string, file: string): void {
-  const added = new Set<string>();
-  const pending = new Map<OptionMap, Map<string, PendingEntry>>();
+  // CPython's `elements_added`, split so a section name can never collide
+  // with a (section, option) pair.
+  const addedSections = new Set<string>();
+  const addedOptions = new Map<string, Set<string>>();
+  const pending: PendingEntry[] = [];
   let current: OptionMap | undefined;
-  let currentPending: Map<string, PendingEntry> | undefined;
+  let currentAdded: Set<string> | undefined;
   let sectionName = "";
-  let optionName: string | undefined;
+  // The option that continuation lines extend; CPython's truthy `optname`.
+  let option: PendingEntry | undefined;
   let indentLevel = 0;
   let firstError: ConfigError | undefined;
-  const pendingFor = (options: OptionMap) => {
-    let map = pending.get(options);
-    if (!map) pending.set(options, map = new Map());
-    return map;
-  };
 
   const lines = splitLines(text);
   try {
-    readLines();
-  } finally {
-    for (const [options, entries] of pending) {
-      for (const [name, entry] of entries) {
-        options.set(name, {
-          value: pyRstrip(entry.lines.join("\n")),
-          source: entry.source,
-          endLine: entry.endLine,
-        });
-      }
-    }
-  }
-  if (firstError) throw firstError;
-
-  function readLines(): void {
     for (let index = 0; index < lines.length; index++) {
-      const lineNumber = index + 1;
       const line = lines[index];
-      const comment = isCommentLine(line);
-      const value = comment ? "" : pyStrip(line);
-      if (!value) {
-        if (!comment && optionName && currentPending) {
-          const entry = currentPending.get(optionName);
-          if (entry) entry.lines.push("");
-        }
+      const start = firstNonSpace(line);
+      if (start === line.length) {
+        // Blank: kept inside a value (joined with newlines, trailing ones
+        // dropped at the end).
+        if (option) (option.lines ??= [option.entry.value]).push("");
         continue;
       }
-      const indent = indentOf(line);
-      if (current && optionName && indent > indentLevel) {
-        const entry = currentPending!.get(optionName);
-        if (entry) {
-          entry.lines.push(value);
-          entry.endLine = lineNumber;
-        }
+      const first = line.charCodeAt(start);
+      if (first === HASH || first === SEMICOLON) continue;
+      const value = line.slice(start, endOfNonSpace(line));
+      const lineNumber = index + 1;
+      if (option && start > indentLevel) {
+        (option.lines ??= [option.entry.value]).push(value);
+        option.entry.endLine = lineNumber;
         continue;
       }
-      indentLevel = indent;
+      indentLevel = start;
       const header = matchSectionHeader(value);
       if (header !== undefined) {
         sectionName = header;
-        if (store.sections.has(header)) {
-          if (added.has(header)) {
-            throw new ConfigError(
-              `Section '${header}' already exists`,
-              { source: file, line: lineNumber, kind: "DuplicateSectionError" },
-            );
+        const existing = store.sections.get(header);
+        if (existing) {
+          if (addedSections.has(header)) {
+            throw new ConfigError(`Section '${header}' already exists`, {
+              source: file,
+              line: lineNumber,
+              kind: "DuplicateSectionError",
+            });
           }
-          current = store.sections.get(header)!;
-          added.add(header);
+          current = existing;
+          addedSections.add(header);
         } else if (header === DEFAULT_SECTION) {
           current = store.defaults;
         } else {
           current = new Map();
           store.sections.set(header, current);
           store.sectionSources.set(header, { file, line: lineNumber });
-          added.add(header);
+          addedSections.add(header);
         }
-        currentPending = pendingFor(current);
-        optionName = undefined;
+        currentAdded = addedOptions.get(header);
+        if (!currentAdded) addedOptions.set(header, currentAdded = new Set());
+        option = undefined;
         continue;
       }
       if (!current) {
@@ -246,38 +236,41 @@ export function readInto(store: ConfigStore, text: string, file: string): void {
           { source: file, line: lineNumber, kind: "MissingSectionHeaderError" },
         );
       }
-      const option = matchOptionLine(value);
-      if (!option) {
+      const at = delimiterAt(value);
+      if (at < 0) {
         firstError ??= parsingError(file, lineNumber, line);
         continue;
       }
-      const section = current;
-      if (!option.key) firstError ??= parsingError(file, lineNumber, line);
-      optionName = optionxform(pyRstrip(option.key));
-      const key = `${sectionName}\u0000${optionName}`;
-      if (added.has(key)) {
+      const keyEnd = endOfNonSpace(value, at);
+      if (keyEnd === 0) firstError ??= parsingError(file, lineNumber, line);
+      const name = optionxform(value.slice(0, keyEnd));
+      if (currentAdded!.has(name)) {
         throw new ConfigError(
-          `Option '${optionName}' in section '${sectionName}' already exists`,
+          `Option '${name}' in section '${sectionName}' already exists`,
           { source: file, line: lineNumber, kind: "DuplicateOptionError" },
         );
       }
-      added.add(key);
-      currentPending!.set(optionName, {
-        lines: [pyStrip(option.value)],
+      currentAdded!.add(name);
+      const entry: Entry = {
+        value: value.slice(firstNonSpace(value, at + 1)),
         source: { file, line: lineNumber },
         endLine: lineNumber,
-      });
+      };
       // Like a Python dict, a Map keeps an existing key where it was.
-      section.set(optionName, placeholder);
+      current.set(name, entry);
+      const read: PendingEntry = { entry, lines: undefined };
+      pending.push(read);
+      // An empty key is an error but still stored; it takes no continuations.
+      option = name ? read : undefined;
+    }
+  } finally {
+    // CPython's `_join_multiline_values`.
+    for (const { entry, lines } of pending) {
+      if (lines) entry.value = pyRstrip(lines.join("\n"));
     }
   }
+  if (firstError) throw firstError;
 }
-
-const placeholder: Entry = {
-  value: "",
-  source: { file: "", line: 0 },
-  endLine: 0,
-};
 
 function parsingError(file: string, line: number, text: string): ConfigError {
   return new ConfigError(

@@ -124,13 +124,17 @@ export class StreamTransport implements Transport {
   /** How many times reading was paused because the write buffer was full. */
   pauseCount = 0;
 
-  /** Wraps `conn`, calls `connectionMade` and starts reading. */
+  /** Wraps `conn`; {@linkcode StreamTransport.start} starts it. */
   constructor(conn: Deno.Conn, protocol: Protocol, options: StreamTransportOptions) {
     this.#conn = conn;
     this.#protocol = protocol;
     this.#name = options.name;
     this.#onLost = options.onLost;
     this.#lostPromise = new Promise((resolve) => this.#resolveLost = resolve);
+  }
+
+  /** Calls `connectionMade`, then starts reading. */
+  start(): void {
     if (this.#call("connectionMade", this)) this.#readLoop();
   }
 

@@ -22,20 +22,24 @@ export type OracleResult =
     options: Record<string, [string, string, Interpolated][]>;
   };
 
-/** One document and CPython's verdict on it. */
+/**
+ * One document (or several, read one after another into one parser) and
+ * CPython's verdict on it.
+ */
 export interface OracleRecord {
   name: string;
-  text: string;
+  text?: string;
+  texts?: string[];
   result: OracleResult;
 }
 
-/** What aio makes of `text`, in the oracle's shape. */
-export function runAio(text: string): OracleResult {
+/** What aio makes of `texts`, read in order into one parser, in the oracle's shape. */
+export function runAio(texts: readonly string[]): OracleResult {
   // No environment: CPython has no `${env:NAME}`, so every such reference
   // must fail the way a missing option does.
   const parser = new ConfigParser({ env: () => undefined });
   try {
-    parser.readString(text, "<doc>");
+    for (const text of texts) parser.readString(text, "<doc>");
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return { ok: false, kind: error.kind, line: error.line };
@@ -64,19 +68,20 @@ export function runAio(text: string): OracleResult {
  * of the first difference, or undefined when they agree.
  */
 export function compareRecord(record: OracleRecord): string | undefined {
+  const texts = record.texts ?? [record.text ?? ""];
   let actual: OracleResult;
   try {
-    actual = runAio(record.text);
+    actual = runAio(texts);
   } catch (error) {
-    return `${record.name}: aio threw ${error} on ${
-      JSON.stringify(record.text)
-    }`;
+    return `${record.name}: aio threw ${error} on ${JSON.stringify(texts)}`;
   }
   const expected = record.result;
   const a = JSON.stringify(actual);
   const e = JSON.stringify(expected);
   if (a === e) return undefined;
-  return `${record.name}: text ${JSON.stringify(record.text)}\n  cpython ${e}\n  aio     ${a}`;
+  return `${record.name}: text ${
+    JSON.stringify(texts)
+  }\n  cpython ${e}\n  aio     ${a}`;
 }
 
 /** Compares every record; returns the differences (empty when all agree). */

@@ -38,7 +38,13 @@ async function pythonVersion(): Promise<string | undefined> {
 
 async function oracle(seed: number, count: number): Promise<OracleRecord[]> {
   const { success, stdout, stderr } = await new Deno.Command("python3", {
-    args: [GENERATOR.pathname, "--seed", String(seed), "--count", String(count)],
+    args: [
+      GENERATOR.pathname,
+      "--seed",
+      String(seed),
+      "--count",
+      String(count),
+    ],
     stdout: "piped",
     stderr: "piped",
   }).output();

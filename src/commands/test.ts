@@ -1,0 +1,102 @@
+/**
+ * `aio test [MODULE ...]`: run each module's tests (its `*_test.ts` files
+ * and the code blocks of its README.md) through `deno test`.
+ *
+ * @module
+ */
+
+import { app, type LoadedModule } from "../app.ts";
+import { AioError, UsageError } from "../errors.ts";
+import type { Command, CommandContext } from "./types.ts";
+
+/** The environment variable that hands the app's config to the tests. */
+export const AIO_CONFIG_ENV = "AIO_CONFIG";
+
+/** The `test` command: exit 1 when any module's tests fail. */
+export const testCommand: Command = {
+  description: "Run the tests of the configured modules",
+  async run(args: string[], context: CommandContext): Promise<number> {
+    if (args.includes("-h") || args.includes("--help")) {
+      console.log(
+        "usage: aio test [MODULE ...]\n\nRuns each module's *_test.ts files and README.md code blocks with deno test.\nModules: the arguments, else [aio/testing] modules, else every configured module.",
+      );
+      return 0;
+    }
+    const config = await app.load(context.source);
+    try {
+      const modules = chooseModules(args, config.getList("aio/testing", "modules", { fallback: [] }));
+      const deno = findDeno();
+      let failed = 0;
+      let ran = 0;
+      for (const module of modules) {
+        const files = await testFilesOf(module);
+        if (files.length === 0) {
+          console.log(`No tests for ${module.specifier}`);
+          continue;
+        }
+        console.log(`Running tests for ${module.specifier}...`);
+        ran++;
+        const docFiles = files.filter((file) => file.endsWith(".md"));
+        const { code } = await new Deno.Command(deno, {
+          args: ["test", "-A", ...(docFiles.length ? ["--doc"] : []), ...files],
+          env: { [AIO_CONFIG_ENV]: context.source.configFile ?? context.source.configString ?? "" },
+          stdout: "inherit",
+          stderr: "inherit",
+        }).output();
+        if (code !== 0) failed++;
+      }
+      console.log(
+        `aio test: ${ran} module(s) tested, ${ran - failed} passed, ${failed} failed, ${modules.length - ran} without tests`,
+      );
+      return failed > 0 ? 1 : 0;
+    } finally {
+      await app.clear();
+    }
+  },
+};
+
+function chooseModules(args: string[], configured: string[]): LoadedModule[] {
+  const all = app.modules;
+  const wanted = args.length > 0 ? args : configured;
+  if (wanted.length === 0) return [...all];
+  return wanted.map((name) => {
+    const module = all.find((m) => m.specifier === name || m.url === name);
+    if (!module) {
+      throw new UsageError(
+        `test: module '${name}' is not configured (configured: ${all.map((m) => `'${m.specifier}'`).join(", ")})`,
+      );
+    }
+    return module;
+  });
+}
+
+/** The module's `*_test.ts` files and its README.md, when it has code blocks (local modules only). */
+async function testFilesOf(module: LoadedModule): Promise<string[]> {
+  if (!module.url.startsWith("file:")) return [];
+  const dir = new URL(".", module.url);
+  const files: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.isFile) continue;
+    const path = decodeURIComponent(new URL(entry.name, dir).pathname);
+    if (/_test\.(ts|tsx|js|mjs|jsx)$/.test(entry.name)) files.push(path);
+    else if (entry.name === "README.md" && /```(ts|typescript|js|javascript)\b(?![^\n]*ignore)/.test(await Deno.readTextFile(path))) {
+      files.push(path);
+    }
+  }
+  return files.sort();
+}
+
+/** The `deno` to run tests with: this one, or the one on PATH when aio is a compiled binary. */
+function findDeno(): string {
+  const exec = Deno.execPath();
+  if (/(^|\/)deno(\.exe)?$/.test(exec)) return exec;
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    if (!dir) continue;
+    try {
+      if (Deno.statSync(`${dir}/deno`).isFile) return `${dir}/deno`;
+    } catch {
+      // Not in this directory.
+    }
+  }
+  throw new AioError("aio test needs deno on PATH to run tests (this aio is a compiled binary without it)");
+}
