@@ -5,7 +5,10 @@ import { app, ConfigParser, Signals, VERSION } from "./mod.ts";
 Deno.test("aio's public API is importable", () => {
   ok(VERSION.length > 0);
   ok(typeof app === "object");
-  equal(new ConfigParser().readString("[a]\nb = ${c}\nc = 1\n").get("a", "b"), "1");
+  equal(
+    new ConfigParser().readString("[a]\nb = ${c}\nc = 1\n").get("a", "b"),
+    "1",
+  );
 });
 
 Deno.test("signals emit to their listeners", async () => {

@@ -43,12 +43,20 @@ export async function runApp<T>(
   options: RunAppOptions = {},
 ): Promise<T> {
   const timeoutMs = options.timeout ?? 30_000;
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    await runner(["run"], { configString: config, configSource: options.source });
+    await runner(["run"], {
+      configString: config,
+      configSource: options.source,
+    });
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new AioError(`runApp: the test function did not finish within ${timeoutMs} ms`)),
+        () =>
+          reject(
+            new AioError(
+              `runApp: the test function did not finish within ${timeoutMs} ms`,
+            ),
+          ),
         timeoutMs,
       );
     });

@@ -8,14 +8,23 @@
 
 import type { ConfigParser } from "./config/config_parser.ts";
 import type { ConfigError } from "./config/errors.ts";
-import { buildConfig, type ConfigSourceOptions, readUserConfig } from "./config/layers.ts";
+import {
+  buildConfig,
+  type ConfigSourceOptions,
+  readUserConfig,
+} from "./config/layers.ts";
 import { ConfigErrors } from "./errors.ts";
 import { Signals } from "./signals.ts";
 import type { Server } from "./server/mod.ts";
 import { type LoadedModule, loadModules } from "./modules.ts";
 import { attachListeners } from "./listeners.ts";
 import { armSchedules, type ScheduleSet } from "./schedules.ts";
-import { configureLogging, flushLogging, getLogger, resetLogging } from "./logging.ts";
+import {
+  configureLogging,
+  flushLogging,
+  getLogger,
+  resetLogging,
+} from "./logging.ts";
 import { clearModuleCache } from "./refs.ts";
 import { onBeforeExit } from "./exit.ts";
 
@@ -87,7 +96,9 @@ export class App {
   async start(): Promise<void> {
     const config = this.config;
     const signals = this.signals;
-    if (!config || !signals) throw new Error("The app must be loaded before it starts");
+    if (!config || !signals) {
+      throw new Error("The app must be loaded before it starts");
+    }
     const errors: ConfigError[] = [];
     await attachListeners(config, signals, errors);
     const schedules = await armSchedules(config, errors);
@@ -97,7 +108,9 @@ export class App {
     await this.#emitLifecycle("aio-starting");
     try {
       const { startServers } = await import("./server/mod.ts");
-      this.servers = await startServers(config, { shutdownTimeoutMs: this.shutdownTimeoutMs });
+      this.servers = await startServers(config, {
+        shutdownTimeoutMs: this.shutdownTimeoutMs,
+      });
     } catch (error) {
       this.#running = false;
       throw error;
@@ -113,7 +126,8 @@ export class App {
 
   /** `[aio] shutdown_timeout` in milliseconds (default 10 s). */
   get shutdownTimeoutMs(): number {
-    const seconds = this.config?.getFloat("aio", "shutdown_timeout", { fallback: 10 }) ?? 10;
+    const seconds =
+      this.config?.getFloat("aio", "shutdown_timeout", { fallback: 10 }) ?? 10;
     return Math.max(0, seconds * 1000);
   }
 
@@ -126,7 +140,9 @@ export class App {
     if (!this.#running) return;
     this.#running = false;
     const timeoutMs = this.shutdownTimeoutMs;
-    logger.info("Stopping (shutdown_timeout {seconds} s)", { seconds: timeoutMs / 1000 });
+    logger.info("Stopping (shutdown_timeout {seconds} s)", {
+      seconds: timeoutMs / 1000,
+    });
     await this.#emitLifecycle("aio-stopping", timeoutMs);
     await this.#schedules?.stop(timeoutMs);
     this.#schedules = undefined;
@@ -156,18 +172,24 @@ export class App {
     const emitting = this.signals!.emit(signal, this).catch(() => {
       // Each failing listener was logged by Signals; the life cycle goes on.
     });
-    if (timeoutMs === undefined) return await emitting;
-    let timer: number | undefined;
+    if (timeoutMs === undefined) {
+      await emitting;
+      return;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<"late">((resolve) => {
       timer = setTimeout(() => resolve("late"), timeoutMs);
     });
     const result = await Promise.race([emitting, deadline]);
     clearTimeout(timer);
     if (result === "late") {
-      logger.warn("Listeners of {signal} still running after {seconds} s; going on", {
-        signal,
-        seconds: timeoutMs / 1000,
-      });
+      logger.warn(
+        "Listeners of {signal} still running after {seconds} s; going on",
+        {
+          signal,
+          seconds: timeoutMs / 1000,
+        },
+      );
     }
   }
 }
@@ -175,4 +197,5 @@ export class App {
 const APP_KEY = Symbol.for("aio.app");
 
 /** The process's one app, shared by every copy of the library through `globalThis`. */
-export const app: App = ((globalThis as Record<symbol, App | undefined>)[APP_KEY] ??= new App());
+export const app: App =
+  ((globalThis as Record<symbol, App | undefined>)[APP_KEY] ??= new App());

@@ -21,9 +21,14 @@ export function processAlive(pid: number): boolean {
     Deno.statSync(`/proc/${pid}`);
     return true;
   } catch (error) {
-    if (Deno.build.os === "linux" && error instanceof Deno.errors.NotFound) return false;
+    if (Deno.build.os === "linux" && error instanceof Deno.errors.NotFound) {
+      return false;
+    }
   }
-  const { success } = new Deno.Command("kill", { args: ["-0", String(pid)], stderr: "null" })
+  const { success } = new Deno.Command("kill", {
+    args: ["-0", String(pid)],
+    stderr: "null",
+  })
     .outputSync();
   return success;
 }
@@ -45,7 +50,9 @@ export function readPidfile(path = PIDFILE): number | undefined {
 export function claimPidfile(path = PIDFILE): void {
   const pid = readPidfile(path);
   if (pid !== undefined && processAlive(pid)) {
-    throw new AioError(`Already running: ${path} names process ${pid}, which is alive`);
+    throw new AioError(
+      `Already running: ${path} names process ${pid}, which is alive`,
+    );
   }
   try {
     Deno.removeSync(path);
@@ -68,14 +75,20 @@ export async function detach(context: CommandContext): Promise<number> {
     stderr: "null",
     detached: true,
   }).spawn();
-  const file = Deno.openSync(PIDFILE, { write: true, createNew: true, mode: 0o644 });
+  const file = Deno.openSync(PIDFILE, {
+    write: true,
+    createNew: true,
+    mode: 0o644,
+  });
   try {
     file.writeSync(new TextEncoder().encode(`${child.pid}\n`));
   } finally {
     file.close();
   }
   child.unref();
-  console.log(`aio: running in the background, pid ${child.pid} (${PIDFILE}), output in ${DETACHED_LOG}`);
+  console.log(
+    `aio: running in the background, pid ${child.pid} (${PIDFILE}), output in ${DETACHED_LOG}`,
+  );
   return 0;
 }
 
@@ -94,11 +107,18 @@ export function writeOwnPidfile(): () => void {
 }
 
 function childArgs(context: CommandContext): string[] {
-  const forwarded = Deno.args.filter((arg) => arg !== "-d" && arg !== "--detach");
-  if (context.source.configFile && !forwarded.some((a) => a === "-c" || a.startsWith("--config"))) {
+  const forwarded = Deno.args.filter((arg) =>
+    arg !== "-d" && arg !== "--detach"
+  );
+  if (
+    context.source.configFile &&
+    !forwarded.some((a) => a === "-c" || a.startsWith("--config"))
+  ) {
     forwarded.unshift("-c", context.source.configFile);
   }
   const exec = Deno.execPath();
   const compiled = !/(^|\/)deno(\.exe)?$/.test(exec);
-  return compiled ? [exec, ...forwarded] : [exec, "run", "-A", Deno.mainModule, ...forwarded];
+  return compiled
+    ? [exec, ...forwarded]
+    : [exec, "run", "-A", Deno.mainModule, ...forwarded];
 }

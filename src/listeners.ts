@@ -25,7 +25,9 @@ export function readListenerSpecs(config: ConfigParser): ListenerSpec[] {
   const specs: ListenerSpec[] = [];
   for (const section of sectionsWithPrefix(config, "listen/")) {
     for (const signal of ownOptions(config, section)) {
-      for (const ref of config.getList(section, signal)) specs.push({ section, signal, ref });
+      for (const ref of config.getList(section, signal)) {
+        specs.push({ section, signal, ref });
+      }
     }
   }
   return specs;

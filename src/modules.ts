@@ -9,7 +9,11 @@ import type { ConfigParser } from "./config/config_parser.ts";
 import type { ModuleDefaults } from "./config/layers.ts";
 import { ConfigError } from "./config/errors.ts";
 import { decodeConfig } from "./config/read_file.ts";
-import { importModule, type ModuleNamespace, resolveSpecifier } from "./refs.ts";
+import {
+  importModule,
+  type ModuleNamespace,
+  resolveSpecifier,
+} from "./refs.ts";
 
 /** A module the app has imported. */
 export interface LoadedModule {
@@ -61,7 +65,10 @@ export async function loadModules(
           { source: source.file, line: source.line },
         );
       }
-      layers.push({ text: exports.aioConfig, source: `${specifier}#aioConfig` });
+      layers.push({
+        text: exports.aioConfig,
+        source: `${specifier}#aioConfig`,
+      });
     }
   }
   return { modules, layers };
@@ -90,7 +97,13 @@ async function readBesideConfig(
       await response.body?.cancel();
       return undefined;
     }
-    return { text: decodeConfig(new Uint8Array(await response.arrayBuffer()), url.href), source: url.href };
+    return {
+      text: decodeConfig(
+        new Uint8Array(await response.arrayBuffer()),
+        url.href,
+      ),
+      source: url.href,
+    };
   }
   return undefined;
 }

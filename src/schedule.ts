@@ -152,7 +152,7 @@ export function readScheduleSpec(
 
   if (!config.has(section, "func")) {
     errors.push(errorAt(header, `Missing option func in [${section}]`));
-  } else if (spec.func === "") at("func", `${option("func")} is empty`);
+  } else if (settings.func === "") at("func", `${option("func")} is empty`);
   if (settings.cb) spec.cb = settings.cb;
   if (settings.err) spec.err = settings.err;
 
@@ -443,12 +443,12 @@ export class Scheduler {
       entry.at = wall;
       this.#queue(entry, mono);
     } else {
-      this.#queueCron(entry, wall, mono, wall);
+      const next = entry.cron.nextRun(new Date(wall));
+      this.#queueCron(entry, next, mono, wall);
     }
   }
 
-  #queueCron(entry: Entry, after: number, mono: number, wall: number) {
-    const next = entry.cron!.nextRun(new Date(after));
+  #queueCron(entry: Entry, next: Date | null, mono: number, wall: number) {
     if (next === null) {
       logger.info("Schedule {name} ({source}) has no more runs", {
         name: entry.def.name,
@@ -486,39 +486,61 @@ export class Scheduler {
     const heap = this.#heap;
     let now = performance.now();
     let wall = Date.now();
-    while (!this.#stopped && heap.length > 0 && heap[0].due <= now + EARLY_MS) {
+    while (
+      !this.#stopped && heap.length > 0 && heap[0].due <= now + EARLY_MS
+    ) {
       const entry = popMin(heap);
       const at = entry.at;
       // Queue the next run before this one starts: a run may stop the scheduler.
-      this.#requeue(entry, now, wall);
-      this.#launch(entry, at);
+      if (this.#requeue(entry, now, wall)) this.#launch(entry, at);
       now = performance.now();
       wall = Date.now();
     }
     this.#arm();
   };
 
-  #requeue(entry: Entry, now: number, wall: number) {
+  /**
+   * Queues the run after the one `entry` just fired for. Returns false when
+   * that one is stale: later than its distance to the next run (a blocked
+   * event loop, a suspended machine). A stale run is dropped and the
+   * schedule resumes at the next time to come, rather than catching up in a
+   * burst.
+   */
+  #requeue(entry: Entry, now: number, wall: number): boolean {
+    const late = now - entry.due;
     if (entry.cron !== null) {
-      this.#queueCron(entry, Math.max(entry.at, wall), now, wall);
-      return;
+      let next = entry.cron.nextRun(new Date(entry.at));
+      const stale = next !== null && late >= next.getTime() - entry.at;
+      if (stale) {
+        next = entry.cron.nextRun(new Date(Math.max(entry.at, wall)));
+        this.#logBehind(entry, late);
+      }
+      this.#queueCron(entry, next, now, wall);
+      return !stale;
     }
     const { period, originMono } = entry;
+    const stale = late >= period;
     let slot = entry.slot + 1;
-    if (originMono + slot * period <= now) {
-      // Far behind (a blocked event loop, a suspended machine): resume at the
-      // next slot to come rather than catching up in a burst.
-      const next = Math.floor((now - originMono) / period) + 1;
-      logger.debug("Schedule {name} ({source}) skipped {count} runs: behind", {
-        name: entry.def.name,
-        source: entry.def.source,
-        count: next - slot,
-      });
-      slot = next;
+    if (stale) {
+      slot = Math.max(slot, Math.floor((now - originMono) / period) + 1);
+      this.#logBehind(entry, late);
     }
     entry.slot = slot;
     entry.at = entry.originWall + slot * period;
     this.#queue(entry, originMono + slot * period);
+    return !stale;
+  }
+
+  #logBehind(entry: Entry, late: number) {
+    logger.debug(
+      "Schedule {name} ({source}) skipped the run due at {scheduledAt}: {late} ms behind",
+      {
+        name: entry.def.name,
+        source: entry.def.source,
+        scheduledAt: new Date(entry.at),
+        late: Math.round(late),
+      },
+    );
   }
 
   #launch(entry: Entry, at: number) {

@@ -11,8 +11,8 @@ import { sectionsWithPrefix } from "./config/sections.ts";
 import { loadRef } from "./refs.ts";
 import {
   readScheduleSpec,
-  type ScheduledFunction,
   type ScheduleDefinition,
+  type ScheduledFunction,
   Scheduler,
 } from "./schedule.ts";
 
@@ -43,8 +43,11 @@ export async function resolveSchedules(
       if (!config.has(section, option)) return undefined;
       const source = config.source(section, option);
       try {
-        return await loadRef(config.get(section, option), { section, option, source }, "function") as
-          ScheduledFunction;
+        return await loadRef(config.get(section, option), {
+          section,
+          option,
+          source,
+        }, "function") as ScheduledFunction;
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         errors.push(error);

@@ -22,7 +22,8 @@ Deno.test("the app starts empty", () => {
 
 Deno.test("a [listen/...] listener hears emit('test-signal', 'BOOM!')", async () => {
   reset();
-  const config = `${quiet}[listen/testlistener]\ntest-signal = ./recorder.ts#listener\n`;
+  const config =
+    `${quiet}[listen/testlistener]\ntest-signal = ./recorder.ts#listener\n`;
   await runApp(config, async (app) => {
     const results = await app.signals!.emit("test-signal", "BOOM!");
     deepEqual(results, ["heard BOOM!"]);
@@ -49,16 +50,22 @@ Deno.test("app.modules holds aio's own module with the default config", async ()
 });
 
 Deno.test("app.modules lists aio's module, then two configured ones in order", async () => {
-  const config = `[aio]\nlog_level = ERROR\nmodules = ./recorder.ts\n  ./other.ts\n  ./recorder.ts\n`;
+  const config =
+    `[aio]\nlog_level = ERROR\nmodules = ./recorder.ts\n  ./other.ts\n  ./recorder.ts\n`;
   await runApp(config, (app) => {
-    deepEqual(app.modules.map((m) => m.specifier), ["@aio/app", "./recorder.ts", "./other.ts"]);
+    deepEqual(app.modules.map((m) => m.specifier), [
+      "@aio/app",
+      "./recorder.ts",
+      "./other.ts",
+    ]);
     equal(app.modules[2].exports.name, "other");
   }, { source });
 });
 
 Deno.test("every = 2 gives three runs in five seconds", async () => {
   reset();
-  const config = `${quiet}[schedule/test-scheduler]\nevery = 2\nfunc = ./recorder.ts#scheduled\n`;
+  const config =
+    `${quiet}[schedule/test-scheduler]\nevery = 2\nfunc = ./recorder.ts#scheduled\n`;
   await runApp(config, async () => {
     const started = performance.now();
     // Runs are due at 0, 2 and 4 s: wait for the five-second mark by time,
@@ -67,7 +74,11 @@ Deno.test("every = 2 gives three runs in five seconds", async () => {
     const elapsed = performance.now() - started;
     ok(elapsed >= 5000);
     const runs = calls.filter((c) => c.kind === "scheduled");
-    equal(runs.length, 3, `runs after ${elapsed.toFixed(0)} ms: ${runs.length}`);
+    equal(
+      runs.length,
+      3,
+      `runs after ${elapsed.toFixed(0)} ms: ${runs.length}`,
+    );
     const times = runs.map((c) => (c.args[1] as Date).getTime());
     equal(times[1] - times[0], 2000);
     equal(times[2] - times[0], 4000);
@@ -75,14 +86,21 @@ Deno.test("every = 2 gives three runs in five seconds", async () => {
 });
 
 Deno.test("a module's aio.conf and aioConfig join the config under the user's", async () => {
-  const config = `[aio]\nlog_level = ERROR\nmodules = ./with_defaults/mod.ts\n[with_defaults]\nshared = from user\n`;
+  const config =
+    `[aio]\nlog_level = ERROR\nmodules = ./with_defaults/mod.ts\n[with_defaults]\nshared = from user\n`;
   await runApp(config, (app) => {
     const c = app.config!;
     equal(c.get("with_defaults", "from_file"), "yes");
     equal(c.get("with_defaults", "from_export"), "yes");
     equal(c.get("with_defaults", "shared"), "from user");
-    equal(c.source("with_defaults", "from_file").file, new URL("with_defaults/aio.conf", fixtures).pathname);
-    equal(c.source("with_defaults", "from_export").file, "./with_defaults/mod.ts#aioConfig");
+    equal(
+      c.source("with_defaults", "from_file").file,
+      new URL("with_defaults/aio.conf", fixtures).pathname,
+    );
+    equal(
+      c.source("with_defaults", "from_export").file,
+      "./with_defaults/mod.ts#aioConfig",
+    );
   }, { source });
 });
 
@@ -97,7 +115,12 @@ Deno.test("the lifecycle signals come in order", async () => {
   } finally {
     await app.clear();
   }
-  deepEqual(calls.map((c) => c.args[0]), ["aio-starting", "aio-started", "aio-stopping", "aio-stopped"]);
+  deepEqual(calls.map((c) => c.args[0]), [
+    "aio-starting",
+    "aio-started",
+    "aio-stopping",
+    "aio-stopped",
+  ]);
 });
 
 Deno.test("app.clear() returns everything to the initial state", async () => {
@@ -113,7 +136,8 @@ Deno.test("app.clear() returns everything to the initial state", async () => {
 });
 
 Deno.test("a listener that is not a function is a config error with file and line", async () => {
-  const config = `${quiet}[listen/x]\ntest-signal = ./recorder.ts#notAFunction\n`;
+  const config =
+    `${quiet}[listen/x]\ntest-signal = ./recorder.ts#notAFunction\n`;
   await rejects(runApp(config, () => {}, { source }), (error: unknown) => {
     ok(error instanceof ConfigError);
     equal(error.line, 4);
@@ -126,5 +150,8 @@ Deno.test("a listener that is not a function is a config error with file and lin
 
 Deno.test("a missing export lists the exports the module has", async () => {
   const config = `${quiet}[listen/x]\ntest-signal = ./recorder.ts#nope\n`;
-  await rejects(runApp(config, () => {}, { source }), /has no export 'nope' \(it has: .*listener/);
+  await rejects(
+    runApp(config, () => {}, { source }),
+    /has no export 'nope' \(it has: .*listener/,
+  );
 });

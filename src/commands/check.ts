@@ -23,19 +23,27 @@ export const checkCommand: Command = {
   description: "Load and validate everything run would, starting nothing",
   async run(args: string[], context: CommandContext): Promise<number> {
     if (args.includes("-h") || args.includes("--help")) {
-      console.log("usage: aio check\n\nLoads the config, its modules and references, and reports every problem.");
+      console.log(
+        "usage: aio check\n\nLoads the config, its modules and references, and reports every problem.",
+      );
       return 0;
     }
-    if (args.length > 0) throw new UsageError(`check: unrecognized arguments: ${args.join(" ")}`);
+    if (args.length > 0) {
+      throw new UsageError(`check: unrecognized arguments: ${args.join(" ")}`);
+    }
     try {
       const config = await app.load(context.source);
       const errors: ConfigError[] = [...validateLogging(config)];
       await attachListeners(config, new Signals(), errors);
       const schedules = await resolveSchedules(config, errors);
       errors.push(...await checkServers(config));
-      if (errors.length > 0) throw errors.length === 1 ? errors[0] : new ConfigErrors(errors);
+      if (errors.length > 0) {
+        throw errors.length === 1 ? errors[0] : new ConfigErrors(errors);
+      }
       console.log(
-        `aio: config OK: ${app.modules.length} module(s), ${readListenerSpecs(config).length} listener(s), ${schedules.length} schedule(s), ${
+        `aio: config OK: ${app.modules.length} module(s), ${
+          readListenerSpecs(config).length
+        } listener(s), ${schedules.length} schedule(s), ${
           sectionsWithPrefix(config, "server/").length
         } server(s)`,
       );
@@ -46,7 +54,11 @@ export const checkCommand: Command = {
   },
 };
 
-const SERVER_REFS: Record<string, RefKind> = { protocol: "class", factory: "function", handler: "function" };
+const SERVER_REFS: Record<string, RefKind> = {
+  protocol: "class",
+  factory: "function",
+  handler: "function",
+};
 
 /** Every problem with the `[server/NAME]` sections, their references loaded but nothing bound. */
 async function checkServers(config: ConfigParser): Promise<ConfigError[]> {
@@ -57,7 +69,11 @@ async function checkServers(config: ConfigParser): Promise<ConfigError[]> {
       if (!config.has(section, option)) continue;
       const source = config.source(section, option);
       try {
-        await loadRef(config.get(section, option), { section, option, source }, kind);
+        await loadRef(
+          config.get(section, option),
+          { section, option, source },
+          kind,
+        );
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
         errors.push(error);

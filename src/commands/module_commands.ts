@@ -4,7 +4,7 @@
  * @module
  */
 
-import { app, type App } from "../app.ts";
+import { type App, app } from "../app.ts";
 import { ConfigError } from "../config/errors.ts";
 import { ownOptions } from "../config/sections.ts";
 import { loadRef, parseRef, resolveSpecifier } from "../refs.ts";
@@ -25,7 +25,9 @@ export type ModuleCommand = (
  * `[aio/commands]` names. A name that a built-in command has is a config
  * error: a module may not silently replace `run` or `config`.
  */
-export async function loadModuleCommands(context: CommandContext): Promise<Map<string, Command>> {
+export async function loadModuleCommands(
+  context: CommandContext,
+): Promise<Map<string, Command>> {
   const config = app.config ?? await app.load(context.source);
   const commands = new Map<string, Command>();
   if (!config.has(COMMANDS_SECTION)) return commands;
@@ -38,7 +40,11 @@ export async function loadModuleCommands(context: CommandContext): Promise<Map<s
       );
     }
     const ref = config.get(COMMANDS_SECTION, name);
-    const fn = await loadRef(ref, { section: COMMANDS_SECTION, option: name, source }, "function") as
+    const fn = await loadRef(ref, {
+      section: COMMANDS_SECTION,
+      option: name,
+      source,
+    }, "function") as
       & ModuleCommand
       & { description?: unknown };
     const description = await describeCommand(fn, ref, source.file);
@@ -65,14 +71,19 @@ async function describeCommand(
   const url = resolveSpecifier(specifier, sourceFile);
   try {
     const namespace = await import(url);
-    if (typeof namespace.description === "string") return firstLineOf(namespace.description);
+    if (typeof namespace.description === "string") {
+      return firstLineOf(namespace.description);
+    }
   } catch {
     // loadRef already imported it; a failure here only loses the description.
   }
   if (!url.startsWith("file:")) return "";
   try {
     const text = await Deno.readTextFile(new URL(url));
-    return jsDocSummary(text, exportPath.at(-1) === "default" ? fn.name : exportPath.at(-1)!);
+    return jsDocSummary(
+      text,
+      exportPath.at(-1) === "default" ? fn.name : exportPath.at(-1)!,
+    );
   } catch {
     return "";
   }
@@ -86,7 +97,9 @@ export function jsDocSummary(source: string, name: string): string {
   );
   const match = pattern.exec(source);
   if (!match) return "";
-  const lines = match[1].split("\n").map((line) => line.replace(/^\s*\*?\s?/, "").trim());
+  const lines = match[1].split("\n").map((line) =>
+    line.replace(/^\s*\*?\s?/, "").trim()
+  );
   return lines.find((line) => line && !line.startsWith("@")) ?? "";
 }
 

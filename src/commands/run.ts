@@ -25,12 +25,16 @@ export const runCommand: Command = {
       return 0;
     }
     if (values.detach) return await detach(context);
-    const releasePidfile = Deno.env.get("AIO_PIDFILE") ? writeOwnPidfile() : undefined;
+    const releasePidfile = Deno.env.get("AIO_PIDFILE")
+      ? writeOwnPidfile()
+      : undefined;
+    // Listen before starting, so a signal that comes during start-up is not lost.
+    const stopRequested = context.foreground ? waitForStopSignal() : undefined;
     try {
       await app.load(context.source);
       await app.start();
-      if (!context.foreground) return 0;
-      await waitForStopSignal();
+      if (!stopRequested) return 0;
+      await stopRequested;
       await app.stop();
       return 0;
     } finally {
@@ -43,7 +47,10 @@ function parseRunArgs(args: string[]) {
   try {
     return parseArgs({
       args,
-      options: { detach: { type: "boolean", short: "d" }, help: { type: "boolean", short: "h" } },
+      options: {
+        detach: { type: "boolean", short: "d" },
+        help: { type: "boolean", short: "h" },
+      },
     });
   } catch (error) {
     throw new UsageError(`run: ${(error as Error).message}`);
@@ -57,6 +64,9 @@ function parseRunArgs(args: string[]) {
 function waitForStopSignal(): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
+    // Signal listeners do not keep Deno's event loop alive; an app with no
+    // server and no schedule must still run until it is told to stop.
+    setInterval(() => {}, 2 ** 30);
     const onSignal = () => {
       if (stopping) {
         console.error("aio: error: second signal during stop, exiting now");

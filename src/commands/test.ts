@@ -24,7 +24,10 @@ export const testCommand: Command = {
     }
     const config = await app.load(context.source);
     try {
-      const modules = chooseModules(args, config.getList("aio/testing", "modules", { fallback: [] }));
+      const modules = chooseModules(
+        args,
+        config.getList("aio/testing", "modules", { fallback: [] }),
+      );
       const deno = findDeno();
       let failed = 0;
       let ran = 0;
@@ -39,14 +42,19 @@ export const testCommand: Command = {
         const docFiles = files.filter((file) => file.endsWith(".md"));
         const { code } = await new Deno.Command(deno, {
           args: ["test", "-A", ...(docFiles.length ? ["--doc"] : []), ...files],
-          env: { [AIO_CONFIG_ENV]: context.source.configFile ?? context.source.configString ?? "" },
+          env: {
+            [AIO_CONFIG_ENV]: context.source.configFile ??
+              context.source.configString ?? "",
+          },
           stdout: "inherit",
           stderr: "inherit",
         }).output();
         if (code !== 0) failed++;
       }
       console.log(
-        `aio test: ${ran} module(s) tested, ${ran - failed} passed, ${failed} failed, ${modules.length - ran} without tests`,
+        `aio test: ${ran} module(s) tested, ${
+          ran - failed
+        } passed, ${failed} failed, ${modules.length - ran} without tests`,
       );
       return failed > 0 ? 1 : 0;
     } finally {
@@ -63,7 +71,9 @@ function chooseModules(args: string[], configured: string[]): LoadedModule[] {
     const module = all.find((m) => m.specifier === name || m.url === name);
     if (!module) {
       throw new UsageError(
-        `test: module '${name}' is not configured (configured: ${all.map((m) => `'${m.specifier}'`).join(", ")})`,
+        `test: module '${name}' is not configured (configured: ${
+          all.map((m) => `'${m.specifier}'`).join(", ")
+        })`,
       );
     }
     return module;
@@ -79,7 +89,12 @@ async function testFilesOf(module: LoadedModule): Promise<string[]> {
     if (!entry.isFile) continue;
     const path = decodeURIComponent(new URL(entry.name, dir).pathname);
     if (/_test\.(ts|tsx|js|mjs|jsx)$/.test(entry.name)) files.push(path);
-    else if (entry.name === "README.md" && /```(ts|typescript|js|javascript)\b(?![^\n]*ignore)/.test(await Deno.readTextFile(path))) {
+    else if (
+      entry.name === "README.md" &&
+      /```(ts|typescript|js|javascript)\b(?![^\n]*ignore)/.test(
+        await Deno.readTextFile(path),
+      )
+    ) {
       files.push(path);
     }
   }
@@ -98,5 +113,7 @@ function findDeno(): string {
       // Not in this directory.
     }
   }
-  throw new AioError("aio test needs deno on PATH to run tests (this aio is a compiled binary without it)");
+  throw new AioError(
+    "aio test needs deno on PATH to run tests (this aio is a compiled binary without it)",
+  );
 }

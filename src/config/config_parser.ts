@@ -11,6 +11,7 @@ import {
   createStore,
   DEFAULT_SECTION,
   type Entry,
+  isPySpace,
   type OptionMap,
   optionxform,
   pyStrip,
@@ -362,58 +363,59 @@ function readEnv(name: string): string | undefined {
 }
 
 /**
- * Python's `int(text)`: whitespace around (Python's set), an optional sign,
- * decimal digits of any script with single underscores between them.
- * Beyond 2^53 the result is the nearest double, not Python's exact integer.
+ * Python's `int(text)`: ASCII whitespace or any non-ASCII Python space
+ * around, an optional sign, decimal digits of any script with single
+ * underscores between them. Beyond 2^53 the result is the nearest double,
+ * not Python's exact integer.
  */
 export function parsePythonInt(text: string): number | undefined {
-  const digits = asciiDigits(pyStrip(text));
-  if (digits === undefined || !/^[+-]?\d+(?:_\d+)*$/.test(digits)) {
-    return undefined;
-  }
+  const digits = toAsciiNumber(text);
+  if (!/^[+-]?\d+(?:_\d+)*$/.test(digits)) return undefined;
   return Number(digits.replaceAll("_", ""));
 }
 
 /** Python's `float(text)`, including `inf`, `infinity`, `nan` and digits of any script. */
 export function parsePythonFloat(text: string): number | undefined {
-  const trimmed = asciiDigits(pyStrip(text));
-  if (trimmed === undefined) return undefined;
-  if (/^[+-]?(inf|infinity)$/i.test(trimmed)) {
-    return trimmed.startsWith("-") ? -Infinity : Infinity;
+  const number = toAsciiNumber(text);
+  if (/^[+-]?(inf|infinity)$/i.test(number)) {
+    return number.startsWith("-") ? -Infinity : Infinity;
   }
-  if (/^[+-]?nan$/i.test(trimmed)) return NaN;
+  if (/^[+-]?nan$/i.test(number)) return NaN;
   if (
     !/^[+-]?(\d+(_\d+)*(\.(\d+(_\d+)*)?)?|\.\d+(_\d+)*)([eE][+-]?\d+(_\d+)*)?$/
-      .test(trimmed)
+      .test(number)
   ) {
     return undefined;
   }
-  return Number(trimmed.replaceAll("_", ""));
+  return Number(number.replaceAll("_", ""));
 }
 
 const DECIMAL_DIGIT = /\p{Nd}/u;
+const ASCII_SPACE_AROUND = /^[ \t\n\r\v\f]+|[ \t\n\r\v\f]+$/g;
 
 /**
- * Replaces decimal digits of other scripts (`٣`, `３`) with ASCII ones, as
- * Python's number parsing accepts them. Unicode lays each script's digits
- * out as runs of ten from zero, so a digit's value is its distance from the
- * start of its run of digits, modulo ten. Returns undefined for a lone
- * surrogate, which Python would reject too.
+ * CPython's `_PyUnicode_TransformDecimalAndSpaceToASCII` and the strip that
+ * follows it: non-ASCII spaces become ` `, decimal digits of other scripts
+ * (`٣`, `３`) become ASCII ones, then ASCII whitespace is stripped (so
+ * U+001C-U+001F, spaces to `str.strip()`, stay and spoil the number).
+ * Unicode lays each script's digits out in runs of ten from zero, so a
+ * digit's value is its distance from the start of its run, modulo ten.
  */
-function asciiDigits(text: string): string | undefined {
+function toAsciiNumber(text: string): string {
+  let out = text;
   // deno-lint-ignore no-control-regex
-  if (/^[\x00-\x7f]*$/.test(text)) return text;
-  let out = "";
-  for (const char of text) {
-    const code = char.codePointAt(0)!;
-    if (code >= 0xd800 && code <= 0xdfff) return undefined;
-    if (code < 0x80 || !DECIMAL_DIGIT.test(char)) {
-      out += char;
-      continue;
+  if (!/^[\x00-\x7f]*$/.test(text)) {
+    out = "";
+    for (const char of text) {
+      const code = char.codePointAt(0)!;
+      if (code < 0x80) out += char;
+      else if (isPySpace(code)) out += " ";
+      else if (DECIMAL_DIGIT.test(char)) {
+        let start = code;
+        while (DECIMAL_DIGIT.test(String.fromCodePoint(start - 1))) start--;
+        out += String((code - start) % 10);
+      } else out += "?";
     }
-    let start = code;
-    while (DECIMAL_DIGIT.test(String.fromCodePoint(start - 1))) start--;
-    out += String((code - start) % 10);
   }
-  return out;
+  return out.replace(ASCII_SPACE_AROUND, "");
 }

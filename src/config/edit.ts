@@ -122,9 +122,11 @@ export function setOption(
   if (entry) {
     edited = replaceOption(lines, store, entry, valueLines, eol);
   } else {
-    const after = sectionOptions ? insertionLine(lines, store, section) : undefined;
+    const after = sectionOptions
+      ? insertionLine(lines, store, section)
+      : undefined;
     if (after !== undefined) {
-      const keyIndent = lastOptionIndent(lines, sectionOptions!);
+      const keyIndent = keyIndentAfter(lines, sectionOptions!, after);
       const newLines = formatNew(
         keyIndent + key,
         valueLines,
@@ -206,7 +208,9 @@ function checkValue(value: string): string[] {
     }
     if (index > 0 && /^[#;]/.test(line)) {
       throw new EditError(
-        `${which} starts with "${line[0]}", which the config format reads as a comment`,
+        `${which} starts with "${
+          line[0]
+        }", which the config format reads as a comment`,
       );
     }
   });
@@ -366,16 +370,27 @@ function findHeader(
   return undefined;
 }
 
-/** The indentation of the section's last option line, so a new key is not read as its continuation. */
-function lastOptionIndent(
+/**
+ * The indentation for a new key inserted after line `after`, chosen so that
+ * neither the key nor the line after it is read as a continuation: the
+ * section's last key's, or, in a section without options, the indentation
+ * of the next line that counts (an indented header may follow).
+ */
+function keyIndentAfter(
   lines: readonly RawLine[],
   options: OptionMap,
+  after: number,
 ): string {
   let last: Entry | undefined;
   for (const entry of options.values()) {
     if (!last || entry.endLine > last.endLine) last = entry;
   }
-  return last ? indentString(lines[last.source.line - 1].text) : "";
+  if (last) return indentString(lines[last.source.line - 1].text);
+  for (let index = after + 1; index < lines.length; index++) {
+    const line = lines[index].text;
+    if (pyStrip(line) !== "" && !isCommentLine(line)) return indentString(line);
+  }
+  return "";
 }
 
 function insertLines(
@@ -423,7 +438,9 @@ function verify(
   if (changed?.value !== change.value) fail("the value differs");
   const sectionsBefore = [...before.sections.keys()];
   const sectionsAfter = [...after.sections.keys()];
-  if (!before.sections.has(change.section) && change.section !== DEFAULT_SECTION) {
+  if (
+    !before.sections.has(change.section) && change.section !== DEFAULT_SECTION
+  ) {
     sectionsBefore.push(change.section);
   }
   if (sectionsBefore.join("\0") !== sectionsAfter.join("\0")) {

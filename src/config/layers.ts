@@ -62,7 +62,10 @@ export function readUserConfig(
   options: ConfigSourceOptions,
 ): UserConfig | undefined {
   if (options.configString !== undefined) {
-    return { text: options.configString, source: options.configSource ?? "<string>" };
+    return {
+      text: options.configString,
+      source: options.configSource ?? "<string>",
+    };
   }
   const file = options.configFile ??
     (options.searchForConfig === false ? undefined : findConfigFile());

@@ -74,24 +74,35 @@ function lineAt(bytes: Uint8Array, offset: number): number {
   return line;
 }
 
+/** The offset of the first byte that starts no valid UTF-8 sequence (one linear scan). */
 function firstInvalidUtf8(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
     const byte = bytes[i];
-    const size = byte < 0x80
-      ? 1
-      : byte >= 0xc2 && byte < 0xe0
-      ? 2
-      : byte >= 0xe0 && byte < 0xf0
-      ? 3
-      : byte >= 0xf0 && byte < 0xf5
-      ? 4
-      : 0;
-    if (size === 0) return i;
-    try {
-      decoder.decode(bytes.subarray(i, i + size));
-    } catch {
-      return i;
+    if (byte < 0x80) {
+      i++;
+      continue;
+    }
+    // The allowed range of the second byte rules out overlong forms,
+    // surrogates and code points past U+10FFFF (RFC 3629, table 3-7).
+    let size: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (byte >= 0xc2 && byte <= 0xdf) size = 2;
+    else if (byte >= 0xe0 && byte <= 0xef) {
+      size = 3;
+      if (byte === 0xe0) low = 0xa0;
+      if (byte === 0xed) high = 0x9f;
+    } else if (byte >= 0xf0 && byte <= 0xf4) {
+      size = 4;
+      if (byte === 0xf0) low = 0x90;
+      if (byte === 0xf4) high = 0x8f;
+    } else return i;
+    if (i + size > bytes.length) return i;
+    const second = bytes[i + 1];
+    if (second < low || second > high) return i;
+    for (let k = 2; k < size; k++) {
+      if ((bytes[i + k] & 0xc0) !== 0x80) return i;
     }
     i += size;
   }

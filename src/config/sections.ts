@@ -23,6 +23,11 @@ export function ownOptions(config: ConfigParser, section: string): string[] {
 }
 
 /** The sections whose names start with `prefix` (e.g. `listen/`), in file order. */
-export function sectionsWithPrefix(config: ConfigParser, prefix: string): string[] {
-  return config.sections().filter((name) => name.startsWith(prefix) && name.length > prefix.length);
+export function sectionsWithPrefix(
+  config: ConfigParser,
+  prefix: string,
+): string[] {
+  return config.sections().filter((name) =>
+    name.startsWith(prefix) && name.length > prefix.length
+  );
 }

@@ -147,7 +147,9 @@ class Reader {
     if (char === "(") return this.#readGroup();
     if (char === "[") return this.#readSequence("[", "]");
     if (char === "{") return this.#readDict();
-    if (char === "'" || char === '"') return this.#readStrings();
+    if (char === "'" || char === '"' || this.#atStringPrefix()) {
+      return this.#readStrings();
+    }
     if (/[0-9.+-]/.test(char)) return this.#readNumber();
     if (/[A-Za-z_]/.test(char)) return this.#readName();
     throw this.#unexpected();
@@ -282,7 +284,9 @@ class Reader {
     if (hex !== undefined) {
       const digits = this.#text.slice(this.#pos + 2, this.#pos + 2 + hex);
       if (!new RegExp(`^[0-9a-fA-F]{${hex}}$`).test(digits)) {
-        throw new NotDataError(`bad \\${next} escape at column ${this.#pos + 1}`);
+        throw new NotDataError(
+          `bad \\${next} escape at column ${this.#pos + 1}`,
+        );
       }
       this.#pos += 2 + hex;
       return String.fromCodePoint(parseInt(digits, 16));

@@ -366,7 +366,9 @@ export function jsonFormatter(record: LogRecord): string {
   } catch {
     // A cycle or a throwing getter: fall back to each property's inspected text.
     line.properties = Object.fromEntries(
-      Object.entries(properties).map(([key, value]) => [key, renderValue(value)]),
+      Object.entries(properties).map((
+        [key, value],
+      ) => [key, renderValue(value)]),
     );
     return JSON.stringify(line);
   }

@@ -222,7 +222,11 @@ class Planner {
       } catch (error) {
         if (!(error instanceof FormatSyntaxError)) throw error;
         const option = this.#config.has(section, "format") ? "format" : "";
-        this.#fail(section, option, `Bad format in [${section}]: ${error.message}`);
+        this.#fail(
+          section,
+          option,
+          `Bad format in [${section}]: ${error.message}`,
+        );
         return undefined;
       }
     }
@@ -401,7 +405,9 @@ class Planner {
       this.#fail(
         section,
         where,
-        `FileHandler in [${section}] writes UTF-8 only, not ${describe(encoding)}`,
+        `FileHandler in [${section}] writes UTF-8 only, not ${
+          describe(encoding)
+        }`,
       );
       return undefined;
     }
@@ -431,7 +437,9 @@ class Planner {
         this.#fail(
           `logger_${key}`,
           "qualname",
-          `Logger '${id || "root"}' of [logger_${key}] is already configured by [logger_${owner}]`,
+          `Logger '${
+            id || "root"
+          }' of [logger_${key}] is already configured by [logger_${owner}]`,
         );
         continue;
       }
@@ -553,11 +561,25 @@ class Planner {
     }
   }
 
+  /**
+   * Where a value is written. A value that is only a `${...}` reference
+   * (the defaults' `level = ${aio:log_level}`) points at what it refers to,
+   * which is the line the user can fix.
+   */
   #source(section: string, option: string): ValueSource {
-    if (option !== "" && this.#config.has(section, option)) {
-      return this.#config.source(section, option);
+    if (option === "" || !this.#config.has(section, option)) {
+      return this.#config.sectionSource(section);
     }
-    return this.#config.sectionSource(section);
+    for (let depth = 0; depth < 10; depth++) {
+      const raw = this.#config.get(section, option, { raw: true });
+      const match = /^\s*\$\{([^}:]+:)?([^}:]+)\}\s*$/.exec(raw);
+      if (!match) break;
+      const target = match[1]?.slice(0, -1) ?? section;
+      if (!this.#config.has(target, match[2])) break;
+      section = target;
+      option = match[2];
+    }
+    return this.#config.source(section, option);
   }
 
   #fail(section: string, option: string, detail: string): void {

@@ -5,7 +5,15 @@
  * @module
  */
 
-const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const DAYS = [
+  "Sunday",
+  "Monday",
+  "Tuesday",
+  "Wednesday",
+  "Thursday",
+  "Friday",
+  "Saturday",
+];
 const MONTHS = [
   "January",
   "February",
@@ -42,7 +50,9 @@ function weekNumber(date: Date, firstDay: number): number {
 }
 
 function isoWeek(date: Date): { year: number; week: number } {
-  const day = new Date(Date.UTC(date.getFullYear(), date.getMonth(), date.getDate()));
+  const day = new Date(
+    Date.UTC(date.getFullYear(), date.getMonth(), date.getDate()),
+  );
   const weekday = day.getUTCDay() || 7;
   day.setUTCDate(day.getUTCDate() + 4 - weekday);
   const yearStart = Date.UTC(day.getUTCFullYear(), 0, 1);
@@ -56,7 +66,9 @@ function offset(date: Date, colon: boolean): string {
   const minutes = -date.getTimezoneOffset();
   const sign = minutes < 0 ? "-" : "+";
   const abs = Math.abs(minutes);
-  return `${sign}${pad(Math.floor(abs / 60), 2)}${colon ? ":" : ""}${pad(abs % 60, 2)}`;
+  return `${sign}${pad(Math.floor(abs / 60), 2)}${colon ? ":" : ""}${
+    pad(abs % 60, 2)
+  }`;
 }
 
 function zoneName(date: Date): string {

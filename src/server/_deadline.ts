@@ -13,7 +13,7 @@ export function settlesWithin(
   promise: Promise<unknown>,
   ms: number,
 ): Promise<boolean> {
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), Math.max(0, ms));
   });

@@ -123,7 +123,9 @@ export class StreamServer {
     this.name = options.name;
     this.#path = options.path;
     this.addr = listener.addr;
-    this.#accepting = this.#acceptLoop();
+    this.#accepting = this.#acceptLoop().then(() => {
+      if (this.#path) removeSocketFile(this.#path);
+    });
   }
 
   /** The open connections. */
@@ -141,15 +143,24 @@ export class StreamServer {
     return this.#closing;
   }
 
-  async #close(timeoutMs: number): Promise<void> {
-    this.#stopped.abort();
-    try {
-      this.#listener.close();
-    } catch {
-      // Already closed: the port is free either way.
+  /**
+   * Stops accepting new connections; resolves once the listening socket is
+   * released (new connections are then refused). Open ones go on.
+   */
+  stopAccepting(): Promise<void> {
+    if (!this.#stopped.signal.aborted) {
+      this.#stopped.abort();
+      try {
+        this.#listener.close();
+      } catch {
+        // Already closed: the port is free either way.
+      }
     }
-    await this.#accepting;
-    if (this.#path) removeSocketFile(this.#path);
+    return this.#accepting;
+  }
+
+  async #close(timeoutMs: number): Promise<void> {
+    await this.stopAccepting();
     if (this.#transports.size > 0 && timeoutMs > 0) {
       const lost = [...this.#transports].map((transport) => transport.lost);
       await settlesWithin(Promise.all(lost), timeoutMs);

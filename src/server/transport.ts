@@ -117,15 +117,18 @@ export class StreamTransport implements Transport {
   #lost = false;
   #readPaused = false;
   #resumeReading?: () => void;
-  #drainWaiters: { resolve: () => void; reject: (error: Error) => void }[] =
-    [];
+  #drainWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   #lostPromise: Promise<void>;
   #resolveLost!: () => void;
   /** How many times reading was paused because the write buffer was full. */
   pauseCount = 0;
 
   /** Wraps `conn`; {@linkcode StreamTransport.start} starts it. */
-  constructor(conn: Deno.Conn, protocol: Protocol, options: StreamTransportOptions) {
+  constructor(
+    conn: Deno.Conn,
+    protocol: Protocol,
+    options: StreamTransportOptions,
+  ) {
     this.#conn = conn;
     this.#protocol = protocol;
     this.#name = options.name;

@@ -6,7 +6,7 @@
  */
 
 import dgram from "node:dgram";
-import { Buffer } from "node:buffer";
+import type { Buffer } from "node:buffer";
 import { getLogger } from "@logtape/logtape";
 
 const logger = getLogger(["aio", "server"]);
@@ -135,8 +135,10 @@ export class DatagramServer implements DatagramTransport {
         hostname: info.address,
         port: info.port,
       };
-      this.#call("datagramReceived", () =>
-        protocol.datagramReceived(data, from));
+      this.#call(
+        "datagramReceived",
+        () => protocol.datagramReceived(data, from),
+      );
     });
     socket.on("error", (error: Error) => this.#error(error));
     this.#call("connectionMade", () => protocol.connectionMade?.(this));

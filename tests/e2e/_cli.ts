@@ -1,0 +1,102 @@
+// Running the real CLI as a subprocess, for end-to-end tests.
+
+/** The CLI entry point. */
+export const CLI = new URL("../../cli.ts", import.meta.url).pathname;
+
+/** What a finished CLI run printed and returned. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `aio ARGS` to completion. */
+export async function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, ...args],
+    cwd: options.cwd,
+    env: { NO_COLOR: "1", ...options.env },
+    stdin: "null",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code,
+    stdout: decoder.decode(stdout),
+    stderr: decoder.decode(stderr),
+  };
+}
+
+/** A CLI process that keeps running, with its output collected as it comes. */
+export class CliProcess {
+  readonly child: Deno.ChildProcess;
+  stdout = "";
+  stderr = "";
+  #waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  #done: Promise<CliResult>;
+
+  constructor(
+    args: string[],
+    options: { cwd?: string; env?: Record<string, string> } = {},
+  ) {
+    this.child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", CLI, ...args],
+      cwd: options.cwd,
+      env: { NO_COLOR: "1", ...options.env },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const out = this.#collect(this.child.stdout, (text) => this.stdout += text);
+    const err = this.#collect(this.child.stderr, (text) => this.stderr += text);
+    this.#done = Promise.all([this.child.status, out, err]).then((
+      [status],
+    ) => ({
+      code: status.code,
+      stdout: this.stdout,
+      stderr: this.stderr,
+    }));
+  }
+
+  /** Resolves when stdout or stderr matches `pattern` (rejects if the process ends first). */
+  waitFor(pattern: RegExp): Promise<void> {
+    if (pattern.test(this.stdout + this.stderr)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ pattern, resolve });
+      this.#done.then((result) =>
+        reject(
+          new Error(
+            `process ended (${result.code}) before ${pattern}:\n${result.stdout}${result.stderr}`,
+          ),
+        )
+      );
+    });
+  }
+
+  /** Sends a signal. */
+  kill(signal: Deno.Signal = "SIGTERM"): void {
+    this.child.kill(signal);
+  }
+
+  /** Resolves when the process has ended and its output is read. */
+  done(): Promise<CliResult> {
+    return this.#done;
+  }
+
+  async #collect(
+    stream: ReadableStream<Uint8Array>,
+    append: (text: string) => void,
+  ) {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      append(text);
+      const all = this.stdout + this.stderr;
+      this.#waiters = this.#waiters.filter((waiter) => {
+        if (!waiter.pattern.test(all)) return true;
+        waiter.resolve();
+        return false;
+      });
+    }
+  }
+}

@@ -1,0 +1,217 @@
+// `aio` as users run it: the CLI frame, `aio run`, `aio check`, `-d`.
+import { equal, match, ok } from "node:assert/strict";
+import { CliProcess, runCli } from "./_cli.ts";
+
+const fixtures = new URL("../fixtures/app/", import.meta.url).pathname;
+
+async function tempApp(config: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "aio_e2e_" });
+  await Deno.writeTextFile(`${dir}/aio.conf`, config);
+  return dir;
+}
+
+Deno.test("no command prints the usage and exits 2", async () => {
+  const result = await runCli([], { cwd: await tempApp("") });
+  equal(result.code, 2);
+  match(result.stderr, /^usage: aio /m);
+});
+
+Deno.test("an unknown command is an invalid choice, exit 2", async () => {
+  const result = await runCli(["bogus"], { cwd: await tempApp("") });
+  equal(result.code, 2);
+  match(
+    result.stderr,
+    /^aio: error: invalid choice: 'bogus' \(choose from 'run', 'config', 'test', 'check'/m,
+  );
+  equal(result.stderr.trim().split("\n").length, 1);
+});
+
+Deno.test("--version prints the version", async () => {
+  const result = await runCli(["--version"]);
+  equal(result.code, 0);
+  match(result.stdout, /^aio \d+\.\d+\.\d+/);
+});
+
+Deno.test("--help lists the commands", async () => {
+  const result = await runCli(["--help"], { cwd: await tempApp("") });
+  equal(result.code, 0);
+  for (const name of ["run", "config", "test", "check"]) {
+    match(result.stdout, new RegExp(`^  ${name} `, "m"));
+  }
+});
+
+Deno.test("aio run starts the seed app and stops on SIGTERM with exit 0", async () => {
+  const dir = await tempApp(`[aio]
+modules = ${fixtures}../../../examples/seed/app.ts
+
+[schedule/test-scheduler]
+every = 0.2
+func = ${fixtures}../../../examples/seed/app.ts#testScheduler
+
+[listen/test-listener]
+test-signal = ${fixtures}../../../examples/seed/app.ts#testListener
+`);
+  const aio = new CliProcess(["run"], { cwd: dir });
+  await aio.waitFor(/Listener heard test-signal: BOOM!/);
+  aio.kill("SIGTERM");
+  const result = await aio.done();
+  equal(result.code, 0, result.stderr);
+  match(result.stderr, /Stopped/);
+});
+
+Deno.test("a missing module is a config error naming file and line, exit 78", async () => {
+  const dir = await tempApp("[aio]\nmodules = ./nope.ts\n");
+  const result = await runCli(["run"], { cwd: dir });
+  equal(result.code, 78);
+  match(
+    result.stderr,
+    /^aio: config error: aio\.conf:2: \[aio\] modules: Cannot load module/m,
+  );
+  ok(!result.stderr.includes("    at "), "no stack trace");
+});
+
+Deno.test("--debug adds the stack trace", async () => {
+  const dir = await tempApp("[aio]\nmodules = ./nope.ts\n");
+  const result = await runCli(["--debug", "run"], { cwd: dir });
+  equal(result.code, 78);
+  ok(result.stderr.includes("    at "), result.stderr);
+});
+
+Deno.test("a module that throws while importing stops start-up naming it, exit 1", async () => {
+  const dir = await tempApp("[aio]\nmodules = ./boom.ts\n");
+  await Deno.writeTextFile(`${dir}/boom.ts`, "throw new Error('kaput');\n");
+  const result = await runCli(["run"], { cwd: dir });
+  equal(result.code, 1);
+  match(
+    result.stderr,
+    /^aio: error: Module '.*boom\.ts' failed while importing: kaput$/m,
+  );
+});
+
+Deno.test("aio check reports every problem and exits 78", async () => {
+  const dir = await tempApp(`[listen/a]
+x = ${fixtures}recorder.ts#nope
+
+[schedule/b]
+func = ${fixtures}recorder.ts#scheduled
+every = -1
+
+[schedule/c]
+func = ${fixtures}recorder.ts#notAFunction
+every = 1
+cron = * * * * *
+`);
+  const result = await runCli(["check"], { cwd: dir });
+  equal(result.code, 78, result.stderr);
+  const lines = result.stderr.trim().split("\n");
+  ok(
+    lines.every((line) => line.startsWith("aio: config error: aio.conf:")),
+    result.stderr,
+  );
+  match(result.stderr, /aio\.conf:2: .*no export 'nope'/);
+  match(result.stderr, /aio\.conf:6: /);
+  match(result.stderr, /aio\.conf:9: .*must name a function/);
+  match(result.stderr, /aio\.conf:8: .*exactly one of every or cron/);
+});
+
+Deno.test("aio check passes a sound config", async () => {
+  const dir = await tempApp(
+    `[listen/a]\nx = ${fixtures}recorder.ts#listener\n`,
+  );
+  const result = await runCli(["check"], { cwd: dir });
+  equal(result.code, 0, result.stderr);
+  match(
+    result.stdout,
+    /config OK: 1 module\(s\), 1 listener\(s\), 0 schedule\(s\), 0 server\(s\)/,
+  );
+});
+
+Deno.test("a second signal during the stop forces exit 1", async () => {
+  const dir = await tempApp(
+    `[aio]\nshutdown_timeout = 30\n[listen/slow]\naio-stopping = ./slow.ts#hang\n`,
+  );
+  await Deno.writeTextFile(
+    `${dir}/slow.ts`,
+    "export function hang() { console.error('hanging'); return new Promise(() => {}); }\n",
+  );
+  const aio = new CliProcess(["run"], { cwd: dir });
+  await aio.waitFor(/Started/);
+  aio.kill("SIGTERM");
+  await aio.waitFor(/hanging/);
+  aio.kill("SIGINT");
+  const result = await aio.done();
+  equal(result.code, 1);
+  match(result.stderr, /second signal/);
+});
+
+Deno.test("run -d writes a pidfile, refuses a second start, and cleans up on stop", async () => {
+  const dir = await tempApp(
+    `[listen/a]\nx = ${fixtures}recorder.ts#listener\n`,
+  );
+  const first = await runCli(["run", "-d"], { cwd: dir });
+  equal(first.code, 0, first.stderr);
+  const pid = Number(
+    (await Deno.readTextFile(`${dir}/var/run/aio.pid`)).trim(),
+  );
+  ok(pid > 0);
+  try {
+    const second = await runCli(["run", "-d"], { cwd: dir });
+    equal(second.code, 1);
+    match(
+      second.stderr,
+      /Already running: var\/run\/aio\.pid names process \d+/,
+    );
+    // Wait for the app to be up before stopping it, so the stop is a clean one.
+    for (
+      let i = 0;
+      i < 100 && !(await exists(`${dir}/var/log/aio.log`, /Started/));
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    Deno.kill(pid, "SIGTERM");
+  }
+  for (let i = 0; i < 100 && await exists(`${dir}/var/run/aio.pid`); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  ok(
+    !(await exists(`${dir}/var/run/aio.pid`)),
+    "the pidfile is removed on exit",
+  );
+  match(await Deno.readTextFile(`${dir}/var/log/aio.log`), /Stopped/);
+});
+
+Deno.test("run -d replaces a stale pidfile", async () => {
+  const dir = await tempApp(
+    `[listen/a]\nx = ${fixtures}recorder.ts#listener\n`,
+  );
+  await Deno.mkdir(`${dir}/var/run`, { recursive: true });
+  await Deno.writeTextFile(`${dir}/var/run/aio.pid`, "999999999\n");
+  const result = await runCli(["run", "-d"], { cwd: dir });
+  equal(result.code, 0, result.stderr);
+  const pid = Number(
+    (await Deno.readTextFile(`${dir}/var/run/aio.pid`)).trim(),
+  );
+  ok(pid !== 999999999);
+  for (
+    let i = 0;
+    i < 100 && !(await exists(`${dir}/var/log/aio.log`, /Started/));
+    i++
+  ) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  Deno.kill(pid, "SIGTERM");
+  for (let i = 0; i < 100 && await exists(`${dir}/var/run/aio.pid`); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+});
+
+async function exists(path: string, pattern?: RegExp): Promise<boolean> {
+  try {
+    const text = await Deno.readTextFile(path);
+    return pattern ? pattern.test(text) : true;
+  } catch {
+    return false;
+  }
+}
