@@ -4,9 +4,8 @@
  * @module
  */
 
-import { main } from "./src/runner.ts";
-import { exitAfterFlush } from "./src/exit.ts";
+import { runCli } from "./src/runner.ts";
 
 // No top-level await: a module the CLI imports may import this file's
 // package, and a main module still awaiting at top level would deadlock it.
-if (import.meta.main) main(Deno.args).then(exitAfterFlush);
+if (import.meta.main) runCli(Deno.args);

@@ -17,7 +17,7 @@
  */
 
 export { App, app, LIFECYCLE_SIGNALS, type LoadedModule } from "./src/app.ts";
-export { main, runner, type RunnerOptions } from "./src/runner.ts";
+export { main, runCli, runner, type RunnerOptions } from "./src/runner.ts";
 export { ConfigParser, type GetOptions } from "./src/config/config_parser.ts";
 export {
   ConfigError,
@@ -31,9 +31,8 @@ export { getLogger } from "./src/logging.ts";
 export type { Command, CommandContext } from "./src/commands/types.ts";
 export { VERSION } from "./src/version.ts";
 
-import { main } from "./src/runner.ts";
-import { exitAfterFlush } from "./src/exit.ts";
+import { runCli } from "./src/runner.ts";
 
 // `deno run -A jsr:@aio/app run` runs the CLI. No top-level await: modules
 // the CLI imports import this file, which must have finished evaluating.
-if (import.meta.main) main(Deno.args).then(exitAfterFlush);
+if (import.meta.main) runCli(Deno.args);

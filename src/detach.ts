@@ -6,6 +6,7 @@
  */
 
 import { AioError } from "./errors.ts";
+import { runningUnderDeno } from "./deno_path.ts";
 import type { CommandContext } from "./commands/types.ts";
 
 /** Where `aio run -d` records the background process's id. */
@@ -117,8 +118,7 @@ function childArgs(context: CommandContext): string[] {
     forwarded.unshift("-c", context.source.configFile);
   }
   const exec = Deno.execPath();
-  const compiled = !/(^|\/)deno(\.exe)?$/.test(exec);
-  return compiled
-    ? [exec, ...forwarded]
-    : [exec, "run", "-A", Deno.mainModule, ...forwarded];
+  return runningUnderDeno()
+    ? [exec, "run", "-A", Deno.mainModule, ...forwarded]
+    : [exec, ...forwarded];
 }

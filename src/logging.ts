@@ -60,6 +60,7 @@ import {
   type LoggingPlan,
   planLogging,
 } from "./logging/_plan.ts";
+import { FastLogger } from "./logging/_logger.ts";
 import {
   createFileSink,
   createNullSink,
@@ -87,6 +88,7 @@ export interface ConfigureLoggingOptions {
 const META_FORMAT = "%(asctime)s %(levelname)s(%(name)s): %(message)s";
 
 let fileSinks: FileSink[] = [];
+const loggers = new Map<string, Logger>();
 
 /**
  * A logger for a dotted name: `"aio.mymodule"` is LogTape's category
@@ -99,12 +101,20 @@ let fileSinks: FileSink[] = [];
  * const logger = getLogger("aio.mymodule");
  * logger.info("Listening on {port}", { port: 8080 });
  * ```
+ * A disabled call returns at once: the logger remembers which levels are
+ * off until LogTape is configured again.
+ *
  * @param name The dotted logger name, as in Python's `logging.getLogger`.
- * @returns LogTape's logger for that category.
+ * @returns A LogTape logger for that category.
  */
 export function getLogger(name: string): Logger {
-  if (name === "" || name === "root") return getLogTapeLogger([]);
-  return getLogTapeLogger(name.split("."));
+  const key = name === "root" ? "" : name;
+  let logger = loggers.get(key);
+  if (logger === undefined) {
+    logger = new FastLogger(getLogTapeLogger(key === "" ? [] : key.split(".")));
+    loggers.set(key, logger);
+  }
+  return logger;
 }
 
 /**
@@ -150,7 +160,7 @@ export async function configureLogging(
   }
   sinks[META_SINK] = createStreamSink(
     stderr,
-    compileTextFormatter(META_FORMAT).format,
+    compileTextFormatter(META_FORMAT),
     "warning",
   );
   try {
@@ -202,7 +212,6 @@ function loggerConfigs(plan: LoggingPlan): LoggerConfig<string, string>[] {
     // whatever the ancestors' levels: that is LogTape's "forward".
     parentSinks: logger.propagate ? "forward" : "override",
   }));
-  configs[0].captureSourceLocation = plan.needsSourceLocation;
   const userMeta = plan.loggers.some((logger) =>
     logger.category.join(".") === "logtape.meta"
   );
@@ -272,7 +281,7 @@ function formatterFor(handler: HandlerPlan, color: boolean): RecordFormatter {
   return compileTextFormatter(formatter?.format ?? "%(message)s", {
     datefmt: formatter?.datefmt,
     color,
-  }).format;
+  });
 }
 
 function wantsColor(stream: WritableLike): boolean {

@@ -10,6 +10,7 @@ import type { ModuleDefaults } from "./config/layers.ts";
 import { ConfigError } from "./config/errors.ts";
 import { decodeConfig } from "./config/read_file.ts";
 import {
+  embeddedFiles,
   importModule,
   type ModuleNamespace,
   resolveSpecifier,
@@ -38,10 +39,11 @@ export async function loadModules(
   userSource?: string,
 ): Promise<{ modules: LoadedModule[]; layers: ModuleDefaults[] }> {
   const ownUrl = new URL("../mod.ts", import.meta.url).href;
+  // A literal import, so `deno compile` embeds aio's own module with the rest.
   const modules: LoadedModule[] = [{
     specifier: AIO_MODULE_SPECIFIER,
     url: ownUrl,
-    exports: await importModule(ownUrl),
+    exports: await import("../mod.ts"),
   }];
   const seen = new Set([ownUrl]);
   const layers: ModuleDefaults[] = [];
@@ -83,6 +85,8 @@ async function readBesideConfig(
   if (url.href === userConfigUrl) return undefined;
   if (url.protocol === "file:") {
     const path = decodeURIComponent(url.pathname);
+    const embedded = embeddedFiles()?.get(path);
+    if (embedded !== undefined) return { text: embedded, source: path };
     let bytes: Uint8Array;
     try {
       bytes = await Deno.readFile(path);

@@ -32,6 +32,10 @@ export type RefKind = "function" | "class" | "string" | "any";
 export const STATIC_MODULES_KEY: unique symbol = Symbol.for(
   "aio.staticModules",
 ) as never;
+/** The global key under which `aio compile` puts the module `aio.conf` files it embedded, by path. */
+export const STATIC_FILES_KEY: unique symbol = Symbol.for(
+  "aio.staticFiles",
+) as never;
 /** The environment variable that turns dynamic imports off (to prove a compiled entry is complete). */
 export const NO_DYNAMIC_IMPORT_ENV = "AIO_NO_DYNAMIC_IMPORT";
 
@@ -237,6 +241,13 @@ function staticModules(): Map<string, ModuleNamespace> | undefined {
     symbol,
     Map<string, ModuleNamespace> | undefined
   >)[STATIC_MODULES_KEY];
+}
+
+/** The `aio.conf` files `aio compile` embedded, by absolute path, if any. */
+export function embeddedFiles(): Map<string, string> | undefined {
+  return (globalThis as Record<symbol, Map<string, string> | undefined>)[
+    STATIC_FILES_KEY
+  ];
 }
 
 function dynamicImportDisabled(): boolean {

@@ -9,6 +9,7 @@ import { BUILTIN_COMMANDS } from "./commands/registry.ts";
 import type { Command, CommandContext } from "./commands/types.ts";
 import { describeFailure, ExitCode, UsageError } from "./errors.ts";
 import { VERSION } from "./version.ts";
+import { exitAfterFlush } from "./exit.ts";
 
 /** Options for {@linkcode runner}: where the config comes from. */
 export interface RunnerOptions extends ConfigSourceOptions {
@@ -96,9 +97,12 @@ export async function runner(
   options: RunnerOptions = {},
 ): Promise<number> {
   const global = parseGlobalArgs(argv);
+  // `-c FILE` on the command line beats a config handed in by code (such as
+  // the one `aio compile` embeds).
+  const fromArgs = global.configFile !== undefined;
   const source: ConfigSourceOptions = {
-    configString: options.configString,
-    configSource: options.configSource,
+    configString: fromArgs ? undefined : options.configString,
+    configSource: fromArgs ? undefined : options.configSource,
     configFile: global.configFile ?? options.configFile,
     searchForConfig: options.searchForConfig,
   };
@@ -179,11 +183,14 @@ async function helpText(context: CommandContext): Promise<string> {
  * The CLI: runs `argv`, prints errors as one line (with a stack trace only
  * under `--debug`) and returns the exit code.
  */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  defaults: ConfigSourceOptions = {},
+): Promise<number> {
   let debug = false;
   try {
     debug = argv.includes("--debug");
-    return await runner(argv, { foreground: true });
+    return await runner(argv, { ...defaults, foreground: true });
   } catch (error) {
     const { text, exitCode } = describeFailure(error);
     if (
@@ -197,4 +204,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return exitCode;
   }
+}
+
+/**
+ * Runs the CLI and exits the process with its code, after flushing logs.
+ * `defaults` is the config to use when no `-c FILE` is given (a compiled
+ * app embeds its own).
+ */
+export async function runCli(
+  argv: readonly string[],
+  defaults: ConfigSourceOptions = {},
+): Promise<never> {
+  return await exitAfterFlush(await main(argv, defaults));
 }

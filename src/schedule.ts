@@ -105,7 +105,7 @@ const NUMBER_OPTIONS = ["every", "jitter", "timeout"] as const;
  *   "aio.conf",
  * );
  * const { errors } = readScheduleSpec(config, "schedule/tick");
- * console.log(errors[0].message); // "aio.conf:3: Option every of [schedule/tick] must be ..."
+ * console.log(errors[0].message); // aio.conf:3: Option every in [schedule/tick] must be a positive number of seconds, got "0"
  * ```
  *
  * @param config The parsed config.
@@ -124,7 +124,7 @@ export function readScheduleSpec(
     : section;
   const at = (option: string, detail: string) =>
     errors.push(errorAt(config.source(section, option), detail));
-  const option = (name: string) => `Option ${name} in [${section}]`;
+  const optionIn = (option: string) => `Option ${option} in [${section}]`;
   const read = (option: string): string | undefined => {
     if (!config.has(section, option)) return undefined;
     try {
@@ -152,18 +152,18 @@ export function readScheduleSpec(
 
   if (!config.has(section, "func")) {
     errors.push(errorAt(header, `Missing option func in [${section}]`));
-  } else if (settings.func === "") at("func", `${option("func")} is empty`);
+  } else if (settings.func === "") at("func", `${optionIn("func")} is empty`);
   if (settings.cb) spec.cb = settings.cb;
   if (settings.err) spec.err = settings.err;
 
-  for (const name of NUMBER_OPTIONS) {
-    const text = settings[name];
+  for (const option of NUMBER_OPTIONS) {
+    const text = settings[option];
     if (text === undefined) continue;
     const value = parsePythonFloat(text);
-    const problem = checkSeconds(name, value ?? NaN);
+    const problem = checkSeconds(option, value ?? NaN);
     if (problem) {
-      at(name, `${option(name)} ${problem}, got ${JSON.stringify(text)}`);
-    } else spec[name] = value;
+      at(option, `${optionIn(option)} ${problem}, got ${JSON.stringify(text)}`);
+    } else spec[option] = value;
   }
 
   if (settings.timezone !== undefined) {
@@ -195,7 +195,7 @@ export function readScheduleSpec(
     else {
       at(
         "overlap",
-        `${option("overlap")} must be allow or skip, got ${
+        `${optionIn("overlap")} must be allow or skip, got ${
           JSON.stringify(settings.overlap)
         }`,
       );
@@ -326,14 +326,14 @@ interface Entry {
   at: number;
   /** The monotonic time (ms) the pending run fires, jitter included. */
   due: number;
-  /** Where the entry sits in the heap; -1 when it is not queued. */
-  index: number;
   /** Runs under way. */
   running: number;
 }
 
-// setTimeout takes a signed 32-bit delay; longer waits re-arm on waking.
-const MAX_DELAY_MS = 2 ** 31 - 1;
+// The timer wakes at least this often, to notice a jump of the wall clock
+// (a suspended machine, a clock set by hand) that cron runs must follow.
+const MAX_DELAY_MS = 60_000;
+const CLOCK_JUMP_MS = 1_000;
 // Deno's timers work in whole ms: a timer that fires this little early runs
 // its entries instead of arming a second timer.
 const EARLY_MS = 1;
@@ -361,6 +361,8 @@ export class Scheduler {
   #heap: Entry[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerDue = Infinity;
+  /** `Date.now() - performance.now()` when last looked at. */
+  #clockOffset = 0;
   #started = false;
   #stopped = false;
   #runs = new Set<AbortController>();
@@ -397,6 +399,7 @@ export class Scheduler {
     this.#started = true;
     const mono = performance.now();
     const wall = Date.now();
+    this.#clockOffset = wall - mono;
     for (const entry of this.#entries) this.#place(entry, mono, wall);
     this.#arm();
   }
@@ -412,7 +415,6 @@ export class Scheduler {
     this.#stopped = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    for (const entry of this.#heap) entry.index = -1;
     this.#heap.length = 0;
     const reason = new DOMException("The app is stopping", "AbortError");
     for (const run of this.#runs) run.abort(reason);
@@ -461,11 +463,9 @@ export class Scheduler {
   }
 
   #queue(entry: Entry, due: number) {
-    const jitter = entry.def.jitter;
-    entry.due = jitter ? due + Math.random() * jitter * 1000 : due;
-    entry.index = this.#heap.length;
+    entry.due = withJitter(entry.def, due);
     this.#heap.push(entry);
-    siftUp(this.#heap, entry.index);
+    siftUp(this.#heap, this.#heap.length - 1);
   }
 
   /** Points the timer at the heap's first entry. */
@@ -486,11 +486,19 @@ export class Scheduler {
     const heap = this.#heap;
     let now = performance.now();
     let wall = Date.now();
+    if (Math.abs(wall - now - this.#clockOffset) > CLOCK_JUMP_MS) {
+      this.#followWallClock(now, wall);
+    }
     while (
       !this.#stopped && heap.length > 0 && heap[0].due <= now + EARLY_MS
     ) {
       const entry = popMin(heap);
       const at = entry.at;
+      if (entry.cron !== null && wall < at - EARLY_MS) {
+        // The wall clock lags the monotonic one: cron follows the wall clock.
+        this.#queue(entry, now + (at - wall));
+        continue;
+      }
       // Queue the next run before this one starts: a run may stop the scheduler.
       if (this.#requeue(entry, now, wall)) this.#launch(entry, at);
       now = performance.now();
@@ -498,6 +506,18 @@ export class Scheduler {
     }
     this.#arm();
   };
+
+  /** Moves cron runs to where the wall clock, which jumped, now puts them. */
+  #followWallClock(now: number, wall: number) {
+    this.#clockOffset = wall - now;
+    const heap = this.#heap;
+    for (const entry of heap) {
+      if (entry.cron === null) continue;
+      entry.due = withJitter(entry.def, now + (entry.at - wall));
+    }
+    // A sorted array is a heap.
+    heap.sort((a, b) => a.due - b.due);
+  }
 
   /**
    * Queues the run after the one `entry` just fired for. Returns false when
@@ -633,9 +653,12 @@ function createEntry(def: ScheduleDefinition): Entry {
     slot: 0,
     at: 0,
     due: 0,
-    index: -1,
     running: 0,
   };
+}
+
+function withJitter(def: ScheduleDefinition, due: number): number {
+  return def.jitter ? due + Math.random() * def.jitter * 1000 : due;
 }
 
 function runWithin(
@@ -692,17 +715,14 @@ function siftUp(heap: Entry[], index: number) {
     const parent = (index - 1) >> 1;
     if (heap[parent].due <= entry.due) break;
     heap[index] = heap[parent];
-    heap[index].index = index;
     index = parent;
   }
   heap[index] = entry;
-  entry.index = index;
 }
 
 function popMin(heap: Entry[]): Entry {
   const top = heap[0];
   const last = heap.pop()!;
-  top.index = -1;
   if (last === top) return top;
   let index = 0;
   const size = heap.length;
@@ -715,10 +735,8 @@ function popMin(heap: Entry[]): Entry {
       : left;
     if (heap[child].due >= last.due) break;
     heap[index] = heap[child];
-    heap[index].index = index;
     index = child;
   }
   heap[index] = last;
-  last.index = index;
   return top;
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { configure } from "@logtape/logtape";
 import { join } from "node:path";
 import {
   configureLogging,
@@ -25,8 +26,10 @@ async function withTempDir(fn: (dir: string) => Promise<void>) {
 
 async function configured(
   text: string,
-  fn: (out: ReturnType<typeof capture>, err: ReturnType<typeof capture>) =>
-    void | Promise<void>,
+  fn: (
+    out: ReturnType<typeof capture>,
+    err: ReturnType<typeof capture>,
+  ) => void | Promise<void>,
 ) {
   const stdout = capture();
   const stderr = capture();
@@ -54,10 +57,14 @@ Deno.test("defaults: asctime is local time with milliseconds, as Python's", asyn
     const before = Date.now();
     getLogger("aio").warn("Now");
     const after = Date.now();
-    const [, y, mo, d, h, mi, s, ms] = /^(\d+)-(\d+)-(\d+) (\d+):(\d+):(\d+),(\d+)/
-      .exec(stderr.text)!.map(Number);
+    const [, y, mo, d, h, mi, s, ms] =
+      /^(\d+)-(\d+)-(\d+) (\d+):(\d+):(\d+),(\d+)/
+        .exec(stderr.text)!.map(Number);
     const logged = new Date(y, mo - 1, d, h, mi, s, ms).getTime();
-    assert.ok(logged >= before && logged <= after, `${logged} in ${before}..${after}`);
+    assert.ok(
+      logged >= before && logged <= after,
+      `${logged} in ${before}..${after}`,
+    );
   });
 });
 
@@ -352,8 +359,9 @@ Deno.test("datefmt uses strftime codes", async () => {
   await configured(text, (_stdout, stderr) => {
     getLogger("x").info("Dated");
     const now = new Date();
-    const match = /^\[(\d\d)\/(\d\d)\/(\d{4}) (\d\d):(\d\d):(\d\d) (AM|PM) %\] Dated$/
-      .exec(stderr.lines[0]);
+    const match =
+      /^\[(\d\d)\/(\d\d)\/(\d{4}) (\d\d):(\d\d):(\d\d) (AM|PM) %\] Dated$/
+        .exec(stderr.lines[0]);
     assert.ok(match, stderr.lines[0]);
     assert.equal(Number(match[3]), now.getFullYear());
     assert.equal(match[7], now.getHours() < 12 ? "AM" : "PM");
@@ -393,7 +401,10 @@ Deno.test("filename and lineno come from the call site", async () => {
   await configured(text, (_stdout, stderr) => {
     const line = new Error().stack!.split("\n")[1].match(/:(\d+):\d+\)?$/)![1];
     getLogger("x").info("Here");
-    assert.equal(stderr.lines[0], `logging_test.ts:${Number(line) + 1} logging_test Here`);
+    assert.equal(
+      stderr.lines[0],
+      `logging_test.ts:${Number(line) + 1} logging_test Here`,
+    );
   });
 });
 
@@ -420,7 +431,12 @@ Deno.test("the json formatter writes one object per line", async () => {
     assert.deepEqual(listening.properties, { port: 8080 });
     assert.match(listening.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.ok(Math.abs(Date.parse(listening.time) - before) < 5000);
-    assert.deepEqual(Object.keys(plain), ["time", "level", "logger", "message"]);
+    assert.deepEqual(Object.keys(plain), [
+      "time",
+      "level",
+      "logger",
+      "message",
+    ]);
     assert.equal(plain.level, "DEBUG");
     assert.equal(failed.properties.error.name, "Error");
     assert.equal(failed.properties.error.message, "boom");
@@ -655,4 +671,44 @@ Deno.test("errors: configureLogging throws the first and keeps the earlier confi
 
 Deno.test("the built-in defaults are valid", () => {
   assert.deepEqual(validateLogging(layered("")), []);
+});
+
+Deno.test("getLogger's fast exit follows every reconfiguration, LogTape's own included", async () => {
+  const logger = getLogger("aio.fast");
+  assert.equal(getLogger("aio.fast"), logger);
+  const stderr = capture();
+  await configureLogging(layered(conf("[aio]", "log_level = WARNING")), {
+    stderr,
+  });
+  try {
+    logger.info("Dropped");
+    assert.equal(stderr.text, "");
+    const seen: string[] = [];
+    await configure({
+      sinks: { list: (record) => seen.push(String(record.message[0])) },
+      loggers: [
+        { category: ["aio"], sinks: ["list"], lowestLevel: "debug" },
+        { category: ["logtape", "meta"], lowestLevel: "error" },
+      ],
+      reset: true,
+    });
+    logger.debug("By hand");
+    assert.deepEqual(seen, ["By hand"]);
+    await resetLogging();
+    logger.fatal("Unconfigured");
+    assert.deepEqual(seen, ["By hand"]);
+    const result = logger.debug("Lazy", () => Promise.resolve({ a: 1 }));
+    assert.ok(result instanceof Promise);
+    await result;
+    await configureLogging(layered(conf("[aio]", "log_level = DEBUG")), {
+      stderr,
+    });
+    logger.debug("Back");
+    assert.match(stderr.text, /DEBUG\(aio\.fast\): Back\n$/);
+    assert.equal(logger.getChild("child").category.join("."), "aio.fast.child");
+    logger.with({ request: 7 }).debug("With {request}");
+    assert.match(stderr.text, /DEBUG\(aio\.fast\): With 7\n$/);
+  } finally {
+    await resetLogging();
+  }
 });

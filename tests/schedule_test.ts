@@ -141,11 +141,11 @@ Deno.test("every = 0.1 accumulates no drift", async () => {
     assert.deepEqual(run.event.config, { every: "0.1" });
     return run.wall - run.event.scheduledAt.getTime();
   }).sort((a, b) => a - b);
-  // Tolerance for a shared two-core machine: the median run is at most 10 ms
-  // late and none more than 60 ms (Deno's timers alone give about 1 ms).
+  // Tolerance for a busy shared two-core machine: the median run is at most
+  // 15 ms late and none more than 90 ms (Deno's timers alone give about 1 ms).
   assert.ok(lateness[0] >= -1, `early by ${-lateness[0]} ms`);
-  assert.ok(lateness[10] <= 10, `median lateness ${lateness[10]} ms`);
-  assert.ok(lateness[20] <= 60, `worst lateness ${lateness[20]} ms`);
+  assert.ok(lateness[10] <= 15, `median lateness ${lateness[10]} ms`);
+  assert.ok(lateness[20] <= 90, `worst lateness ${lateness[20]} ms`);
 });
 
 Deno.test("a schedule far behind resumes at the next slot without a burst", async () => {

@@ -6,7 +6,8 @@
  */
 
 import { app, type LoadedModule } from "../app.ts";
-import { AioError, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
+import { findDeno } from "../deno_path.ts";
 import type { Command, CommandContext } from "./types.ts";
 
 /** The environment variable that hands the app's config to the tests. */
@@ -99,21 +100,4 @@ async function testFilesOf(module: LoadedModule): Promise<string[]> {
     }
   }
   return files.sort();
-}
-
-/** The `deno` to run tests with: this one, or the one on PATH when aio is a compiled binary. */
-function findDeno(): string {
-  const exec = Deno.execPath();
-  if (/(^|\/)deno(\.exe)?$/.test(exec)) return exec;
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    if (!dir) continue;
-    try {
-      if (Deno.statSync(`${dir}/deno`).isFile) return `${dir}/deno`;
-    } catch {
-      // Not in this directory.
-    }
-  }
-  throw new AioError(
-    "aio test needs deno on PATH to run tests (this aio is a compiled binary without it)",
-  );
 }

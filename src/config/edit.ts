@@ -144,7 +144,7 @@ export function setOption(
     }
   }
   const result = bom + joinLines(edited);
-  verify(store, parseLines(splitRawLines(result.slice(bom.length)), source), {
+  verify(store, parseLines(edited, source), {
     section,
     key,
     value,

@@ -77,9 +77,18 @@ export function pyRstrip(text: string): string {
   return end === text.length ? text : text.slice(0, end);
 }
 
-/** CPython's default `optionxform`: `str.lower()`. */
+/**
+ * Capital letters added in Unicode 16, after CPython 3.11's Unicode 14:
+ * Python leaves them as they are, so aio must too.
+ */
+const NEWER_CAPITALS = /[\u1c89\ua7cb\ua7cc\ua7da\ua7dc\u{10d50}-\u{10d65}]/u;
+const OLDER_RUNS = /[^\u1c89\ua7cb\ua7cc\ua7da\ua7dc\u{10d50}-\u{10d65}]+/gu;
+
+/** CPython 3.11's default `optionxform`: `str.lower()`, with its Unicode 14 tables. */
 export function optionxform(name: string): string {
-  return name.toLowerCase();
+  const lower = name.toLowerCase();
+  if (lower === name || !NEWER_CAPITALS.test(name)) return lower;
+  return name.replace(OLDER_RUNS, (run) => run.toLowerCase());
 }
 
 /** Makes an empty store. */
@@ -153,13 +162,6 @@ function delimiterAt(text: string): number {
   return -1;
 }
 
-/** An option read in this pass whose continuation lines are still coming. */
-interface PendingEntry {
-  entry: Entry;
-  /** All lines of the value once it has more than one; CPython joins them at the end. */
-  lines: string[] | undefined;
-}
-
 /**
  * Reads `text` into `store` as CPython's `read_string` would, so a later read
  * may reopen a section an earlier one declared (that is how layers work).
@@ -173,33 +175,46 @@ export function readInto(store: ConfigStore, text: string, file: string): void {
   // with a (section, option) pair.
   const addedSections = new Set<string>();
   const addedOptions = new Map<string, Set<string>>();
-  const pending: PendingEntry[] = [];
   let current: OptionMap | undefined;
   let currentAdded: Set<string> | undefined;
   let sectionName = "";
-  // The option that continuation lines extend; CPython's truthy `optname`.
-  let option: PendingEntry | undefined;
+  // The option that continuation lines extend (CPython's truthy `optname`)
+  // and, once it has more than one, its lines. Only this option can still
+  // grow, so its value is joined as soon as another takes its place: the
+  // same result as CPython's `_join_multiline_values` at the end.
+  let option: Entry | undefined;
+  let optionLines: string[] | undefined;
+  const finishOption = () => {
+    if (option && optionLines) option.value = pyRstrip(optionLines.join("\n"));
+    option = optionLines = undefined;
+  };
   let indentLevel = 0;
   let firstError: ConfigError | undefined;
 
-  const lines = splitLines(text);
+  // Lines as `io.StringIO` yields them (see splitLines), without building
+  // an array of them.
+  let position = 0;
+  let lineNumber = 0;
   try {
-    for (let index = 0; index < lines.length; index++) {
-      const line = lines[index];
+    while (position < text.length) {
+      let end = text.indexOf("\n", position);
+      if (end < 0) end = text.length;
+      const line = text.slice(position, end);
+      position = end + 1;
+      lineNumber++;
       const start = firstNonSpace(line);
       if (start === line.length) {
         // Blank: kept inside a value (joined with newlines, trailing ones
         // dropped at the end).
-        if (option) (option.lines ??= [option.entry.value]).push("");
+        if (option) (optionLines ??= [option.value]).push("");
         continue;
       }
       const first = line.charCodeAt(start);
       if (first === HASH || first === SEMICOLON) continue;
       const value = line.slice(start, endOfNonSpace(line));
-      const lineNumber = index + 1;
       if (option && start > indentLevel) {
-        (option.lines ??= [option.entry.value]).push(value);
-        option.entry.endLine = lineNumber;
+        (optionLines ??= [option.value]).push(value);
+        option.endLine = lineNumber;
         continue;
       }
       indentLevel = start;
@@ -227,7 +242,7 @@ export function readInto(store: ConfigStore, text: string, file: string): void {
         }
         currentAdded = addedOptions.get(header);
         if (!currentAdded) addedOptions.set(header, currentAdded = new Set());
-        option = undefined;
+        finishOption();
         continue;
       }
       if (!current) {
@@ -258,16 +273,12 @@ export function readInto(store: ConfigStore, text: string, file: string): void {
       };
       // Like a Python dict, a Map keeps an existing key where it was.
       current.set(name, entry);
-      const read: PendingEntry = { entry, lines: undefined };
-      pending.push(read);
+      finishOption();
       // An empty key is an error but still stored; it takes no continuations.
-      option = name ? read : undefined;
+      if (name) option = entry;
     }
   } finally {
-    // CPython's `_join_multiline_values`.
-    for (const { entry, lines } of pending) {
-      if (lines) entry.value = pyRstrip(lines.join("\n"));
-    }
+    finishOption();
   }
   if (firstError) throw firstError;
 }

@@ -49,8 +49,6 @@ type Kind = "str" | "int" | "float";
 interface Field {
   kind: Kind;
   get(record: LogRecord, formatter: TextContext): string | number;
-  /** The field needs the call site, which LogTape captures only when asked. */
-  sourceLocation?: boolean;
 }
 
 interface TextContext {
@@ -62,37 +60,76 @@ export function loggerName(category: readonly string[]): string {
   return category.length === 0 ? "root" : category.join(".");
 }
 
-function pathOf(record: LogRecord): string {
-  const file = record.sourceLocation?.file;
-  if (file === undefined) return "(unknown file)";
+interface CallSite {
+  path: string;
+  line: number;
+}
+
+const callSites = new WeakMap<LogRecord, CallSite>();
+const UNKNOWN_SITE: CallSite = { path: "(unknown file)", line: 0 };
+// This folder and src/logging.ts: frames of ours, never the caller.
+const OWN_PREFIX = new URL("../logging", import.meta.url).href;
+
+/**
+ * Where the logging call was made, as Python's `findCaller` finds it: the
+ * first frame of the current stack outside LogTape and this module. Sinks
+ * run inside the logging call, so the caller is on the stack; LogTape's own
+ * capture would stop at aio's logger wrapper instead.
+ */
+function callSite(record: LogRecord): CallSite {
+  let site = callSites.get(record);
+  if (site) return site;
+  const captured = record.sourceLocation;
+  site = captured
+    ? { path: toPath(captured.file), line: captured.line }
+    : findCaller();
+  callSites.set(record, site);
+  return site;
+}
+
+function findCaller(): CallSite {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 64;
+  const stack = new Error().stack ?? "";
+  Error.stackTraceLimit = limit;
+  for (const line of stack.split("\n").slice(1)) {
+    const match =
+      /\(?((?:file|https?|data|npm|jsr):[^\s()]*?|\/[^\s()]*?):(\d+):\d+\)?$/
+        .exec(line);
+    if (!match) continue;
+    const file = match[1];
+    if (file.startsWith(OWN_PREFIX) || file.includes("/@logtape/logtape/")) {
+      continue;
+    }
+    return { path: toPath(file), line: Number(match[2]) };
+  }
+  return UNKNOWN_SITE;
+}
+
+function toPath(file: string): string {
   return file.startsWith("file:") ? fileURLToPath(file) : file;
 }
 
 function fileName(record: LogRecord): string {
-  const path = pathOf(record);
+  const path = callSite(record).path;
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
 const FIELDS: Readonly<Record<string, Field>> = {
   asctime: { kind: "str", get: (r, c) => c.asctime(r.timestamp) },
   created: { kind: "float", get: (r) => r.timestamp / 1000 },
-  filename: { kind: "str", get: fileName, sourceLocation: true },
+  filename: { kind: "str", get: fileName },
   levelname: { kind: "str", get: (r) => LEVEL_NAMES[r.level] },
   levelno: { kind: "int", get: (r) => LEVEL_NUMBERS[r.level] },
-  lineno: {
-    kind: "int",
-    get: (r) => r.sourceLocation?.line ?? 0,
-    sourceLocation: true,
-  },
+  lineno: { kind: "int", get: (r) => callSite(r).line },
   message: { kind: "str", get: (r) => renderMessage(r) },
   module: {
     kind: "str",
     get: (r) => fileName(r).replace(/\.[^.]*$/, ""),
-    sourceLocation: true,
   },
   msecs: { kind: "float", get: (r) => r.timestamp % 1000 },
   name: { kind: "str", get: (r) => loggerName(r.category) },
-  pathname: { kind: "str", get: pathOf, sourceLocation: true },
+  pathname: { kind: "str", get: (r) => callSite(r).path },
   process: { kind: "int", get: () => Deno.pid },
   processName: { kind: "str", get: () => "MainProcess" },
   relativeCreated: { kind: "float", get: (r) => r.timestamp - START },
@@ -120,14 +157,6 @@ export interface TextFormatterOptions {
   color?: boolean;
 }
 
-/** A compiled format: the formatter, and whether it needs call sites. */
-export interface CompiledFormat {
-  /** Formats one record. */
-  format: RecordFormatter;
-  /** Whether a field (`lineno`, `pathname`, ...) needs LogTape's source locations. */
-  needsSourceLocation: boolean;
-}
-
 const PLACEHOLDER =
   /%(?:\(([^)]*)\)([#0\- +]*)(\d+)?(?:\.(\d+))?[hlL]?([diouxXeEfFgGcrsa%])?|%|)/g;
 
@@ -139,16 +168,15 @@ type Part = string | ((record: LogRecord, context: TextContext) => string);
  *
  * @example
  * ```ts
- * const { format } = compileTextFormatter("%(levelname)s(%(name)s): %(message)s");
+ * const format = compileTextFormatter("%(levelname)s(%(name)s): %(message)s");
  * ```
  * @throws {FormatSyntaxError} for an unknown field or a bad placeholder
  */
 export function compileTextFormatter(
   pattern: string,
   options: TextFormatterOptions = {},
-): CompiledFormat {
+): RecordFormatter {
   const parts: Part[] = [];
-  let needsSourceLocation = false;
   let last = 0;
   for (const match of pattern.matchAll(PLACEHOLDER)) {
     const [whole, name, flags, width, precision, type] = match;
@@ -182,7 +210,6 @@ export function compileTextFormatter(
         `field %(${name})${type} at column ${column} is text: write %(${name})s`,
       );
     }
-    needsSourceLocation ||= field.sourceLocation === true;
     const spec: Spec = {
       flags,
       width: width === undefined ? 0 : Number(width),
@@ -197,7 +224,7 @@ export function compileTextFormatter(
   }
   if (last < pattern.length) parts.push(pattern.slice(last));
   const context: TextContext = { asctime: asctimeFormatter(options.datefmt) };
-  return { format: joinParts(parts, context), needsSourceLocation };
+  return joinParts(parts, context);
 }
 
 function joinParts(parts: Part[], context: TextContext): RecordFormatter {

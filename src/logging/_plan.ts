@@ -31,8 +31,6 @@ export interface FormatterPlan {
   format: string;
   /** Python's `datefmt`, strftime codes for `%(asctime)s`. */
   datefmt?: string;
-  /** Whether the format shows call sites (`%(lineno)d` and the like). */
-  needsSourceLocation: boolean;
 }
 
 /** A `[handler_*]` section. */
@@ -75,8 +73,6 @@ export interface LoggingPlan {
   loggers: LoggerPlan[];
   /** The handlers some logger uses. */
   usedHandlers: Set<string>;
-  /** Whether a used formatter shows call sites. */
-  needsSourceLocation: boolean;
 }
 
 type Level = LogLevel | "notset";
@@ -145,11 +141,8 @@ class Planner {
     }
     const loggers = this.#loggers(loggerKeys, handlerKeys);
     const usedHandlers = new Set(loggers.flatMap((logger) => logger.handlers));
-    const needsSourceLocation = [...usedHandlers].some((key) =>
-      handlers.get(key)?.formatter?.needsSourceLocation
-    );
     return {
-      plan: { handlers, loggers, usedHandlers, needsSourceLocation },
+      plan: { handlers, loggers, usedHandlers },
       errors: this.#errors,
     };
   }
@@ -214,11 +207,9 @@ class Planner {
       );
       return undefined;
     }
-    let needsSourceLocation = false;
     if (!json) {
       try {
-        needsSourceLocation =
-          compileTextFormatter(format, { datefmt }).needsSourceLocation;
+        compileTextFormatter(format, { datefmt });
       } catch (error) {
         if (!(error instanceof FormatSyntaxError)) throw error;
         const option = this.#config.has(section, "format") ? "format" : "";
@@ -230,7 +221,7 @@ class Planner {
         return undefined;
       }
     }
-    return { key, json, format, datefmt, needsSourceLocation };
+    return { key, json, format, datefmt };
   }
 
   #handler(

@@ -114,7 +114,8 @@ class SectionReader {
     const protocol = this.#ref("protocol");
     const factory = this.#ref("factory");
     const handler = this.#ref("handler");
-    if (!protocol && !factory && !handler) {
+    const given = (option: string) => this.#config.has(section, option);
+    if (!given("protocol") && !given("factory") && !given("handler")) {
       this.#errorAtSection("needs one of protocol, factory or handler");
     }
     if (handler && (protocol || factory)) {

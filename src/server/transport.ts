@@ -113,6 +113,7 @@ export class StreamTransport implements Transport {
   #queue: Uint8Array[] = [];
   #buffered = 0;
   #writing = false;
+  #inFlight?: Uint8Array;
   #closing = false;
   #lost = false;
   #readPaused = false;
@@ -138,7 +139,7 @@ export class StreamTransport implements Transport {
 
   /** Calls `connectionMade`, then starts reading. */
   start(): void {
-    if (this.#call("connectionMade", this)) this.#readLoop();
+    if (this.#connectionMade()) this.#readLoop();
   }
 
   /** This end's address. */
@@ -171,12 +172,18 @@ export class StreamTransport implements Transport {
     if (this.#closing) return;
     const bytes = typeof data === "string" ? encoder.encode(data) : data;
     if (bytes.byteLength === 0) return;
-    this.#queue.push(bytes);
     this.#buffered += bytes.byteLength;
     if (this.#buffered > HIGH_WATER_MARK && !this.#readPaused) {
       this.#pauseReading();
     }
-    if (!this.#writing) this.#flush();
+    if (this.#writing) {
+      this.#queue.push(bytes);
+      return;
+    }
+    // Nothing in flight: hand the bytes to the socket now, with no queue
+    // and no closure of its own (the callbacks are bound once).
+    this.#writing = true;
+    this.#send(bytes);
   }
 
   /** See {@linkcode Transport.drain}. */
@@ -210,6 +217,7 @@ export class StreamTransport implements Transport {
 
   async #readLoop(): Promise<void> {
     const conn = this.#conn;
+    const protocol = this.#protocol;
     let buffer = new Uint8Array(FIRST_READ_SIZE);
     while (!this.#lost) {
       if (this.#readPaused) {
@@ -233,7 +241,16 @@ export class StreamTransport implements Transport {
       if (count === buffer.length && count < MAX_READ_SIZE) {
         buffer = new Uint8Array(count * 2);
       }
-      if (!this.#call("dataReceived", data)) return;
+      let result: unknown;
+      try {
+        result = protocol.dataReceived(data);
+      } catch (error) {
+        this.#fail("dataReceived", error);
+        return;
+      }
+      if (result !== undefined && isThenable(result)) {
+        result.then(undefined, (error) => this.#fail("dataReceived", error));
+      }
     }
   }
 
@@ -252,17 +269,16 @@ export class StreamTransport implements Transport {
     if (!keepOpen) this.close();
   }
 
-  /** Calls a protocol method; false when it failed and the connection was aborted. */
-  #call(method: "connectionMade" | "dataReceived", arg: unknown): boolean {
+  /** Calls `connectionMade`; false when it failed and the connection was aborted. */
+  #connectionMade(): boolean {
     try {
-      const callback = this.#protocol[method] as (arg: unknown) => unknown;
-      const result = callback.call(this.#protocol, arg);
+      const result: unknown = this.#protocol.connectionMade(this);
       if (isThenable(result)) {
-        result.then(undefined, (error) => this.#fail(method, error));
+        result.then(undefined, (error) => this.#fail("connectionMade", error));
       }
       return true;
     } catch (error) {
-      this.#fail(method, error);
+      this.#fail("connectionMade", error);
       return false;
     }
   }
@@ -277,38 +293,37 @@ export class StreamTransport implements Transport {
     this.#lose(asError(error));
   }
 
-  #flush(): void {
-    this.#writing = true;
-    this.#writeChunks().then(() => {
-      this.#writing = false;
-      if (this.#closing) this.#lose();
-    }, (error) => {
-      this.#writing = false;
-      this.#lose(this.#lost ? undefined : asError(error));
-    });
+  #send(chunk: Uint8Array): void {
+    this.#inFlight = chunk;
+    this.#conn.write(chunk).then(this.#onWritten, this.#onWriteFailed);
   }
 
-  async #writeChunks(): Promise<void> {
-    const conn = this.#conn;
-    while (this.#queue.length > 0 && !this.#lost) {
-      const chunk = this.#takeChunk();
-      let offset = 0;
-      while (offset < chunk.byteLength) {
-        const written = await conn.write(
-          offset === 0 ? chunk : chunk.subarray(offset),
-        );
-        if (this.#lost) return;
-        offset += written;
-        this.#buffered -= written;
-        if (this.#readPaused && this.#buffered <= LOW_WATER_MARK) {
-          this.#resume();
-        }
+  readonly #onWritten = (written: number): void => {
+    if (this.#lost) return;
+    this.#buffered -= written;
+    const chunk = this.#inFlight!;
+    if (this.#readPaused && this.#buffered <= LOW_WATER_MARK) this.#resume();
+    if (written < chunk.byteLength) {
+      this.#send(chunk.subarray(written));
+    } else if (this.#queue.length > 0) {
+      this.#send(this.#takeChunk());
+    } else {
+      this.#inFlight = undefined;
+      this.#writing = false;
+      if (this.#drainWaiters.length > 0) {
+        const waiters = this.#drainWaiters;
+        this.#drainWaiters = [];
+        for (const waiter of waiters) waiter.resolve();
       }
+      if (this.#closing) this.#lose();
     }
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
-    for (const waiter of waiters) waiter.resolve();
-  }
+  };
+
+  readonly #onWriteFailed = (error: unknown): void => {
+    this.#inFlight = undefined;
+    this.#writing = false;
+    this.#lose(this.#lost ? undefined : asError(error));
+  };
 
   /** The next chunk to send: small writes are merged so each costs no syscall of its own. */
   #takeChunk(): Uint8Array {

@@ -51,6 +51,34 @@ Deno.test("golden fixtures cover every CPython error class and enough random doc
   assert.ok(handWritten.length >= 100, `${handWritten.length} hand-written`);
 });
 
+Deno.test("the comparison reports a difference in any part of the verdict", () => {
+  const doc = handWritten.find((doc) => doc.name === "interp_nested")!;
+  assert.equal(compareRecord(doc), undefined);
+  const mutations: ((result: Record<string, unknown>) => void)[] = [
+    (result) => (result.sections as string[]).push("b"),
+    (result) => {
+      const rows = (result.options as Record<string, unknown[][]>).a;
+      rows[1][2] = { value: "different" };
+    },
+    (result) => {
+      const rows = (result.options as Record<string, unknown[][]>).a;
+      rows[0][1] = "raw";
+    },
+    (result) => (result.options as Record<string, unknown[][]>).a.reverse(),
+  ];
+  for (const mutate of mutations) {
+    const copy = structuredClone(doc);
+    mutate(copy.result as unknown as Record<string, unknown>);
+    assert.match(compareRecord(copy) ?? "", /^interp_nested: /);
+  }
+  const error = structuredClone(
+    handWritten.find((doc) => doc.name === "parsing_error")!,
+  );
+  assert.equal(compareRecord(error), undefined);
+  (error.result as { line: number }).line++;
+  assert.match(compareRecord(error) ?? "", /"line":3/);
+});
+
 for (const doc of handWritten) {
   Deno.test(`cpython parity: ${doc.name}`, () => {
     assert.equal(compareRecord(doc), undefined);

@@ -3,6 +3,27 @@
 /** The CLI entry point. */
 export const CLI = new URL("../../cli.ts", import.meta.url).pathname;
 
+/** How to run the CLI. */
+export interface CliOptions {
+  /** The working directory. */
+  cwd?: string;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** The module to run instead of cli.ts (a compile entry, say). */
+  entry?: string;
+  /** Permission flags instead of `-A`. */
+  denoFlags?: string[];
+}
+
+function denoArgs(args: string[], options: CliOptions): string[] {
+  return [
+    "run",
+    ...(options.denoFlags ?? ["-A"]),
+    options.entry ?? CLI,
+    ...args,
+  ];
+}
+
 /** What a finished CLI run printed and returned. */
 export interface CliResult {
   code: number;
@@ -13,10 +34,10 @@ export interface CliResult {
 /** Runs `aio ARGS` to completion. */
 export async function runCli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: CliOptions = {},
 ): Promise<CliResult> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
+    args: denoArgs(args, options),
     cwd: options.cwd,
     env: { NO_COLOR: "1", ...options.env },
     stdin: "null",
@@ -39,10 +60,10 @@ export class CliProcess {
 
   constructor(
     args: string[],
-    options: { cwd?: string; env?: Record<string, string> } = {},
+    options: CliOptions = {},
   ) {
     this.child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", CLI, ...args],
+      args: denoArgs(args, options),
       cwd: options.cwd,
       env: { NO_COLOR: "1", ...options.env },
       stdin: "null",

@@ -10,16 +10,19 @@ Deno.test("args: tuples of strings, numbers, constants and the standard streams"
   assert.deepEqual(parseArgs("(sys.stdout,)"), [new StreamName("stdout")]);
   assert.deepEqual(parseArgs("( sys . stderr , )"), [new StreamName("stderr")]);
   assert.deepEqual(parseArgs('("var/app.log", "w")'), ["var/app.log", "w"]);
-  assert.deepEqual(parseArgs("('a', 1, -2.5, 0x10, 1_000, True, False, None)"), [
-    "a",
-    1,
-    -2.5,
-    16,
-    1000,
-    true,
-    false,
-    null,
-  ]);
+  assert.deepEqual(
+    parseArgs("('a', 1, -2.5, 0x10, 1_000, True, False, None)"),
+    [
+      "a",
+      1,
+      -2.5,
+      16,
+      1000,
+      true,
+      false,
+      null,
+    ],
+  );
   assert.deepEqual(parseArgs("()"), []);
   assert.deepEqual(parseArgs(""), []);
   assert.deepEqual(parseArgs("'a.log', 'w'"), ["a.log", "w"]);
@@ -32,11 +35,14 @@ Deno.test("args: a lone value in parentheses is taken as a one-item tuple", () =
 });
 
 Deno.test("args: Python string literals", () => {
-  assert.deepEqual(parseArgs(String.raw`('a\'b', "c\"d", 'e\n\x41\u00e9\101')`), [
-    "a'b",
-    'c"d',
-    "e\nAé" + "A",
-  ]);
+  assert.deepEqual(
+    parseArgs(String.raw`('a\'b', "c\"d", 'e\n\x41\u00e9\101')`),
+    [
+      "a'b",
+      'c"d',
+      "e\nAé" + "A",
+    ],
+  );
   assert.deepEqual(parseArgs(String.raw`(r'C:\logs\a.log',)`), [
     String.raw`C:\logs\a.log`,
   ]);
@@ -60,9 +66,15 @@ Deno.test("kwargs: a dict of data", () => {
 
 Deno.test("args: code is refused, never run", () => {
   const cases: [string, RegExp][] = [
-    ["(__import__('os').system('x'),)", /^__import__ at column 2 is not allowed$/],
+    [
+      "(__import__('os').system('x'),)",
+      /^__import__ at column 2 is not allowed$/,
+    ],
     ["(open('x'),)", /^open at column 2 is not allowed$/],
-    ["(sys.stdout.write('x'),)", /^sys\.stdout\.write at column 2 is not allowed$/],
+    [
+      "(sys.stdout.write('x'),)",
+      /^sys\.stdout\.write at column 2 is not allowed$/,
+    ],
     ["(sys.stdin,)", /^sys\.stdin at column 2 is not allowed$/],
     ["(True(),)", /^True at column 2 is not allowed$/],
     ["(1 + 2,)", /^unexpected "\+" at column 4$/],

@@ -50,7 +50,7 @@ Deno.test("strftime matches CPython's time.strftime on glibc", () => {
 });
 
 Deno.test("asctime defaults to Python's YYYY-MM-DD HH:MM:SS,mmm", () => {
-  const { format } = compileTextFormatter("%(asctime)s");
+  const format = compileTextFormatter("%(asctime)s");
   assert.equal(format(record()), "2024-01-05 14:03:09,042");
   assert.equal(
     format(record({ timestamp: FRIDAY + 1000 })),
@@ -59,7 +59,7 @@ Deno.test("asctime defaults to Python's YYYY-MM-DD HH:MM:SS,mmm", () => {
 });
 
 Deno.test("%-placeholders follow Python's % operator", () => {
-  const { format } = compileTextFormatter(
+  const format = compileTextFormatter(
     "%(created)e|%(created)10.3E|%(levelno)x|%(levelno)X|%(levelno)o|%(levelno)-6d|%(levelno)06d|%(levelno)+d|%(levelno) d|%(levelno)c|%(name)r|%(name)10s|%(name)-10s|",
   );
   // CPython's '%(a)e' % {'a': 1704463389.042} and friends.
@@ -99,7 +99,7 @@ Deno.test("format errors name the placeholder and its column", () => {
 });
 
 Deno.test("colour wraps the level name only", () => {
-  const { format } = compileTextFormatter("%(levelname)-8s|%(message)s", {
+  const format = compileTextFormatter("%(levelname)-8s|%(message)s", {
     color: true,
   });
   assert.equal(
@@ -120,5 +120,8 @@ Deno.test("json: cycles fall back to inspected text", () => {
   );
   assert.equal(line.message, "Hello");
   assert.equal(line.properties.big, "10");
-  assert.match(line.properties.cycle, /^<ref \*1> \{ name: "loop", self: \[Circular \*1\] \}$/);
+  assert.match(
+    line.properties.cycle,
+    /^<ref \*1> \{ name: "loop", self: \[Circular \*1\] \}$/,
+  );
 });

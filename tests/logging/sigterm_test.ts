@@ -13,7 +13,8 @@ Deno.test("a FileHandler file has every line logged before a SIGTERM", async () 
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
     let said = "";
     while (!said.includes("ready\n")) {
       const { value, done } = await reader.read();

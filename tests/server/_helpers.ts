@@ -4,19 +4,29 @@ const decoder = new TextDecoder();
 
 /** The port of a network address. */
 export function portOf(addr: Deno.Addr): number {
-  if (!("port" in addr)) throw new Error(`Not a network address: ${addr.transport}`);
+  if (!("port" in addr)) {
+    throw new Error(`Not a network address: ${addr.transport}`);
+  }
   return addr.port;
 }
 
 /** Writes all of `data`. */
-export async function writeAll(conn: Deno.Conn, data: Uint8Array | string): Promise<void> {
+export async function writeAll(
+  conn: Deno.Conn,
+  data: Uint8Array | string,
+): Promise<void> {
   const bytes = typeof data === "string" ? encoder.encode(data) : data;
   let offset = 0;
-  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
+  while (offset < bytes.length) {
+    offset += await conn.write(bytes.subarray(offset));
+  }
 }
 
 /** Reads until `size` bytes arrived (or EOF); returns what arrived. */
-export async function readBytes(conn: Deno.Conn, size: number): Promise<Uint8Array> {
+export async function readBytes(
+  conn: Deno.Conn,
+  size: number,
+): Promise<Uint8Array> {
   const result = new Uint8Array(size);
   let offset = 0;
   while (offset < size) {
@@ -84,8 +94,12 @@ export async function until(check: () => boolean, ms = 10_000): Promise<void> {
 
 /** The test certificate and key (PEM) from tests/fixtures/tls. */
 export const TLS = {
-  cert: Deno.readTextFileSync(new URL("../fixtures/tls/cert.pem", import.meta.url)),
-  key: Deno.readTextFileSync(new URL("../fixtures/tls/key.pem", import.meta.url)),
+  cert: Deno.readTextFileSync(
+    new URL("../fixtures/tls/cert.pem", import.meta.url),
+  ),
+  key: Deno.readTextFileSync(
+    new URL("../fixtures/tls/key.pem", import.meta.url),
+  ),
   certPath: new URL("../fixtures/tls/cert.pem", import.meta.url).pathname,
   keyPath: new URL("../fixtures/tls/key.pem", import.meta.url).pathname,
 };

@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { listenStream } from "../../src/server/tcp.ts";
-import {
-  HIGH_WATER_MARK,
-  type Transport,
-} from "../../src/server/transport.ts";
+import { HIGH_WATER_MARK, type Transport } from "../../src/server/transport.ts";
 import { AdditionProtocol } from "../../examples/addition/addition.ts";
 import { Echo } from "../fixtures/servers/protocols.ts";
 import {

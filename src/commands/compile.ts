@@ -1,0 +1,199 @@
+/**
+ * `aio compile [-o NAME] [--target T] [--entry FILE]`: build a standalone
+ * binary of the app. A compiled binary cannot import what was not embedded
+ * at compile time, so this writes an entry that imports aio and every module
+ * the config names statically, embeds the config and the modules' `aio.conf`
+ * files, and runs `deno compile` on it.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { app } from "../app.ts";
+import { compileEntrySource } from "../compile_entry.ts";
+import { configReferences } from "../config_refs.ts";
+import { AioError, UsageError } from "../errors.ts";
+import { loadRef, toFileUrl } from "../refs.ts";
+import { findDeno } from "../deno_path.ts";
+import type { Command, CommandContext } from "./types.ts";
+
+/** The targets `deno compile --target` accepts. */
+export const COMPILE_TARGETS: readonly string[] = [
+  "x86_64-unknown-linux-gnu",
+  "aarch64-unknown-linux-gnu",
+  "x86_64-pc-windows-msvc",
+  "x86_64-apple-darwin",
+  "aarch64-apple-darwin",
+];
+
+const USAGE =
+  `usage: aio compile [-h] [-o NAME] [--target TARGET] [--entry FILE]
+
+  -o, --output NAME   the binary to write (default: aio-app)
+  --target TARGET     one of ${COMPILE_TARGETS.join(", ")}
+  --entry FILE        write the generated entry module to FILE and stop (no deno compile)`;
+
+/** The `compile` command. */
+export const compileCommand: Command = {
+  description: "Build a standalone binary of the app with deno compile",
+  async run(args: string[], context: CommandContext): Promise<number> {
+    const { values } = parseCompileArgs(args);
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const output = values.output ?? "aio-app";
+    if (
+      values.target !== undefined && !COMPILE_TARGETS.includes(values.target)
+    ) {
+      throw new UsageError(
+        `compile: invalid target '${values.target}' (choose from ${
+          COMPILE_TARGETS.map((t) => `'${t}'`).join(", ")
+        })`,
+      );
+    }
+    if (values.entry === undefined) refuseDirectory(output);
+    const entry = await buildEntry(context);
+    if (values.entry !== undefined) {
+      await Deno.writeTextFile(values.entry, entry);
+      console.log(`aio: wrote the compile entry to ${values.entry}`);
+      return 0;
+    }
+    const dir = await Deno.makeTempDir({ dir: ".", prefix: ".aio-compile-" });
+    try {
+      const entryPath = `${dir}/entry.ts`;
+      await Deno.writeTextFile(entryPath, entry);
+      const { code } = await new Deno.Command(findDeno(), {
+        args: [
+          "compile",
+          "-A",
+          ...configFlag(),
+          "--output",
+          output,
+          ...(values.target ? ["--target", values.target] : []),
+          entryPath,
+        ],
+        stdout: "inherit",
+        stderr: "inherit",
+      }).output();
+      if (code !== 0) {
+        throw new AioError(
+          `deno compile failed (exit ${code}); nothing was written to ${output}`,
+        );
+      }
+      console.log(`aio: compiled ${output}`);
+      return 0;
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+};
+
+function parseCompileArgs(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: {
+        output: { type: "string", short: "o" },
+        target: { type: "string" },
+        entry: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`compile: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * The entry sits in the working directory, so Deno finds the app's own
+ * deno.json there; with none, aio's (from a local checkout) resolves aio's
+ * own imports.
+ */
+function configFlag(): string[] {
+  for (let dir = Deno.cwd(); ; dir = dir.replace(/\/[^/]*$/, "") || "/") {
+    for (const name of ["deno.json", "deno.jsonc"]) {
+      try {
+        if (Deno.statSync(`${dir}/${name}`).isFile) return [];
+      } catch {
+        // Not here; look further up.
+      }
+    }
+    if (dir === "/") break;
+  }
+  const own = new URL("../../deno.json", import.meta.url);
+  return own.protocol === "file:" ? ["--config", decodeURIComponent(own.pathname)] : [];
+}
+
+function refuseDirectory(output: string): void {
+  try {
+    if (Deno.statSync(output).isDirectory) {
+      throw new UsageError(`compile: output '${output}' is a directory`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+  }
+}
+
+/**
+ * Loads the app (so a reference that cannot be resolved fails here, before
+ * anything is written) and writes the entry module's source.
+ */
+async function buildEntry(context: CommandContext): Promise<string> {
+  const config = await app.load(context.source);
+  try {
+    const references = configReferences(config);
+    for (const reference of references) {
+      if (reference.section === "aio" && reference.option === "modules") {
+        continue;
+      }
+      await loadRef(reference.ref, reference, "any");
+    }
+    const files = new Map<string, string>();
+    for (const module of app.modules.slice(1)) {
+      const beside = new URL("aio.conf", module.url);
+      if (beside.protocol !== "file:") continue;
+      try {
+        files.set(
+          decodeURIComponent(beside.pathname),
+          await Deno.readTextFile(beside),
+        );
+      } catch {
+        // This module has no aio.conf beside it.
+      }
+    }
+    const user = userConfig(context);
+    return compileEntrySource({
+      aioUrl: app.modules[0].url,
+      moduleUrls: references.map((reference) => reference.url),
+      files,
+      configText: user?.text,
+      configSource: user?.source,
+    });
+  } finally {
+    await app.clear();
+  }
+}
+
+function userConfig(
+  context: CommandContext,
+): { text: string; source: string } | undefined {
+  const { configString, configSource, configFile } = context.source;
+  if (configString !== undefined) {
+    return { text: configString, source: configSource ?? "<string>" };
+  }
+  const file = configFile ??
+    ["aio.conf", "etc/aio.conf", "/etc/aio/aio.conf"].find((path) => {
+      try {
+        return Deno.statSync(path).isFile;
+      } catch {
+        return false;
+      }
+    });
+  if (file === undefined) return undefined;
+  const absolute = file.startsWith("/") ? file : `${Deno.cwd()}/${file}`;
+  return {
+    text: Deno.readTextFileSync(file),
+    source: decodeURIComponent(new URL(toFileUrl(absolute)).pathname),
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * `aio permissions`: the narrowest `deno run` permission flags the config
+ * needs, so an app can run without `-A`.
+ *
+ * @module
+ */
+
+import { app } from "../app.ts";
+import type { ConfigParser } from "../config/config_parser.ts";
+import { sectionsWithPrefix } from "../config/sections.ts";
+import { configReferences } from "../config_refs.ts";
+import { UsageError } from "../errors.ts";
+import { parseArgs as parsePythonArgs } from "../logging/_args.ts";
+import { isFileSource } from "../refs.ts";
+import type { Command, CommandContext } from "./types.ts";
+
+/** The environment variables aio itself reads (all optional). */
+export const AIO_ENV_NAMES: readonly string[] = [
+  "NO_COLOR",
+  "AIO_NO_DYNAMIC_IMPORT",
+  "AIO_PIDFILE",
+];
+
+/** The permission lists, by flag. */
+export interface PermissionSet {
+  net: Set<string>;
+  read: Set<string>;
+  write: Set<string>;
+  env: Set<string>;
+  import: Set<string>;
+}
+
+/** The `permissions` command. */
+export const permissionsCommand: Command = {
+  description:
+    "Print the narrowest deno run permission flags this config needs",
+  async run(args: string[], context: CommandContext): Promise<number> {
+    if (args.includes("-h") || args.includes("--help")) {
+      console.log(
+        "usage: aio permissions\n\nPrints the deno run flags `aio run` needs for this config, on one line:\n  deno run $(aio permissions) jsr:@aio/app run",
+      );
+      return 0;
+    }
+    if (args.length > 0) {
+      throw new UsageError(
+        `permissions: unrecognized arguments: ${args.join(" ")}`,
+      );
+    }
+    const config = await app.load(context.source);
+    try {
+      console.log(formatFlags(permissionsFor(config)));
+      return 0;
+    } finally {
+      await app.clear();
+    }
+  },
+};
+
+/** Works out what `aio run` of `config` touches. Call it with the app loaded (modules imported). */
+export function permissionsFor(config: ConfigParser): PermissionSet {
+  const set: PermissionSet = {
+    net: new Set(),
+    read: new Set([Deno.cwd()]),
+    write: new Set(),
+    env: new Set(AIO_ENV_NAMES),
+    import: new Set(),
+  };
+  for (const file of config.files) {
+    if (isFileSource(file)) set.read.add(absolute(file));
+  }
+  for (const module of app.modules.slice(1)) addModule(set, module.url);
+  for (const reference of configReferences(config)) {
+    addModule(set, reference.url);
+  }
+  for (const section of sectionsWithPrefix(config, "server/")) {
+    addServer(set, config, section);
+  }
+  for (
+    const section of config.sections().filter((name) =>
+      name.startsWith("handler_")
+    )
+  ) {
+    addLogFile(set, config, section);
+  }
+  for (const name of envNames(config)) set.env.add(name);
+  return set;
+}
+
+/** The flags, on one line, in a stable order. */
+export function formatFlags(set: PermissionSet): string {
+  const flag = (name: string, values: Set<string>) =>
+    values.size ? [`--allow-${name}=${[...values].sort().join(",")}`] : [];
+  return [
+    ...flag("net", set.net),
+    ...flag("read", set.read),
+    ...flag("write", set.write),
+    ...flag("env", set.env),
+    ...flag("import", set.import),
+  ].join(" ");
+}
+
+function addModule(set: PermissionSet, url: string): void {
+  if (url.startsWith("file:")) {
+    set.read.add(
+      decodeURIComponent(new URL(".", url).pathname).replace(/\/$/, ""),
+    );
+  } else if (url.startsWith("http:") || url.startsWith("https:")) {
+    const host = new URL(url).host;
+    set.import.add(host);
+    set.net.add(host);
+  }
+}
+
+function addServer(
+  set: PermissionSet,
+  config: ConfigParser,
+  section: string,
+): void {
+  const get = (option: string) =>
+    config.get(section, option, { fallback: undefined })?.trim();
+  const path = get("path");
+  if (path) {
+    set.read.add(absolute(path));
+    set.write.add(absolute(path));
+    return;
+  }
+  const address = get("address") || "0.0.0.0";
+  const port = get("port");
+  set.net.add(port && port !== "0" ? `${address}:${port}` : address);
+  for (const option of ["cert", "key"]) {
+    const file = get(option);
+    if (file) set.read.add(absolute(file));
+  }
+}
+
+function addLogFile(
+  set: PermissionSet,
+  config: ConfigParser,
+  section: string,
+): void {
+  const className = config.get(section, "class", { fallback: "" }).trim();
+  if (!className.endsWith("FileHandler")) return;
+  try {
+    const [path] = parsePythonArgs(
+      config.get(section, "args", { fallback: "()" }),
+    );
+    if (typeof path === "string") set.write.add(absolute(path));
+  } catch {
+    // A bad args value is `aio check`'s to report; it grants nothing here.
+  }
+}
+
+function envNames(config: ConfigParser): string[] {
+  if (config.has("env")) return [];
+  const names = new Set<string>();
+  const sections = ["DEFAULT", ...config.sections()];
+  for (const section of sections) {
+    for (const option of config.options(section)) {
+      const raw = config.get(section, option, { raw: true });
+      for (const match of raw.matchAll(/\$\{env:([^}:]+)\}/g)) {
+        names.add(match[1]);
+      }
+    }
+  }
+  return [...names];
+}
+
+function absolute(path: string): string {
+  return path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+}

@@ -1,0 +1,172 @@
+import assert from "node:assert/strict";
+import { ConfigParser } from "../../src/config/config_parser.ts";
+import type { ConfigError } from "../../src/config/errors.ts";
+import { readServerSpec } from "../../src/server/config.ts";
+import { TLS } from "./_helpers.ts";
+
+const FILE = "/srv/app/aio.conf";
+
+function check(text: string, section = "server/x") {
+  const config = new ConfigParser().readString(text, FILE);
+  return readServerSpec(config, section);
+}
+
+/** The errors as `file:line: detail` strings. */
+function errorsOf(text: string): string[] {
+  const { spec, errors } = check(text);
+  assert.equal(spec, undefined, "a spec came back despite errors");
+  return errors.map((error: ConfigError) => error.message);
+}
+
+Deno.test("config: a protocol section gets its defaults", () => {
+  const { spec, errors } = check(
+    "[server/x]\nprotocol = ./app.ts#Add\nport = 8080\n",
+  );
+  assert.deepEqual(errors, []);
+  assert.equal(spec?.name, "x");
+  assert.equal(spec?.transport, "tcp");
+  assert.equal(spec?.address, "0.0.0.0");
+  assert.equal(spec?.port, 8080);
+  assert.equal(spec?.reusePort, false);
+  assert.deepEqual(spec?.protocol, {
+    option: "protocol",
+    value: "./app.ts#Add",
+    source: { file: FILE, line: 2 },
+  });
+});
+
+Deno.test("config: path means unix, handler means http, handler with cert means https", () => {
+  const unix = check("[server/x]\nprotocol = ./a.ts\npath = /tmp/a.sock\n");
+  assert.equal(unix.spec?.transport, "unix");
+  assert.equal(unix.spec?.port, undefined);
+  const http = check(
+    "[server/x]\nhandler = ./a.ts#h\nport = 0\nreuse_port = yes\n",
+  );
+  assert.equal(http.spec?.transport, "http");
+  assert.equal(http.spec?.reusePort, true);
+  const https = check(
+    `[server/x]\nhandler = ./a.ts#h\nport = 0\ncert = ${TLS.certPath}\nkey = ${TLS.keyPath}\n`,
+  );
+  assert.deepEqual(https.errors, []);
+  assert.equal(https.spec?.transport, "https");
+  assert.equal(https.spec?.cert, TLS.cert);
+  assert.equal(https.spec?.key, TLS.key);
+});
+
+Deno.test("config: relative cert and key resolve against the config file", () => {
+  const config = new ConfigParser().readString(
+    "[server/x]\nprotocol = ./a.ts\nport = 0\ntransport = tls\ncert = ../fixtures/tls/cert.pem\nkey = ../fixtures/tls/key.pem\n",
+    new URL("./aio.conf", import.meta.url).pathname,
+  );
+  const { spec, errors } = readServerSpec(config, "server/x");
+  assert.deepEqual(errors, []);
+  assert.equal(spec?.cert, TLS.cert);
+});
+
+Deno.test("config: none of protocol, factory or handler is an error at the section header", () => {
+  assert.deepEqual(errorsOf("\n[server/x]\nport = 1\n"), [
+    `${FILE}:2: [server/x] needs one of protocol, factory or handler`,
+  ]);
+});
+
+Deno.test("config: a bad port is an error at its line", () => {
+  for (const port of ["abc", "70000", "-1", "80.5", "65536"]) {
+    const [message, ...rest] = errorsOf(
+      `[server/x]\nprotocol = ./a.ts\nport = ${port}\n`,
+    );
+    assert.deepEqual(rest, []);
+    assert.equal(
+      message,
+      `${FILE}:3: [server/x] port: must be an integer 0-65535 (0 picks a free port), not "${port}"`,
+    );
+  }
+});
+
+Deno.test("config: a missing port (without path) is an error at the section header", () => {
+  assert.deepEqual(errorsOf("[server/x]\nprotocol = ./a.ts\n"), [
+    `${FILE}:1: [server/x] needs port (or path, for a unix socket)`,
+  ]);
+});
+
+Deno.test("config: transport problems name the transport or path line", () => {
+  assert.deepEqual(
+    errorsOf("[server/x]\nprotocol = ./a.ts\nport = 1\ntransport = sctp\n"),
+    [
+      `${FILE}:4: [server/x] transport: unknown transport "sctp" (choose from tcp, udp, unix, tls, http)`,
+    ],
+  );
+  assert.deepEqual(
+    errorsOf("[server/x]\nprotocol = ./a.ts\ntransport = udp\npath = /tmp/s\n"),
+    [`${FILE}:4: [server/x] path: path is only for transport = unix, not udp`],
+  );
+  assert.deepEqual(
+    errorsOf("[server/x]\nprotocol = ./a.ts\ntransport = unix\nport = 1\n"),
+    [`${FILE}:3: [server/x] transport: transport = unix needs path`],
+  );
+  assert.deepEqual(
+    errorsOf("[server/x]\nprotocol = ./a.ts\ntransport = http\nport = 1\n"),
+    [`${FILE}:3: [server/x] transport: transport = http needs handler`],
+  );
+  assert.deepEqual(
+    errorsOf("[server/x]\nprotocol = ./a.ts\ntransport = tls\nport = 1\n"),
+    [`${FILE}:3: [server/x] transport: transport = tls needs cert and key`],
+  );
+});
+
+Deno.test("config: cert and key problems name their line", () => {
+  const missing = errorsOf(
+    "[server/x]\nhandler = ./a.ts#h\nport = 1\ncert = /nonexistent/cert.pem\nkey = /nonexistent/key.pem\n",
+  );
+  assert.equal(missing.length, 2);
+  assert.match(
+    missing[0],
+    /^\/srv\/app\/aio\.conf:4: \[server\/x\] cert: cannot read "\/nonexistent\/cert\.pem": /,
+  );
+  assert.match(
+    missing[1],
+    /^\/srv\/app\/aio\.conf:5: \[server\/x\] key: cannot read /,
+  );
+  assert.deepEqual(
+    errorsOf(
+      `[server/x]\nhandler = ./a.ts#h\nport = 1\ncert = ${TLS.certPath}\n`,
+    ),
+    [`${FILE}:4: [server/x] cert: cert needs key as well`],
+  );
+  assert.deepEqual(
+    errorsOf(
+      `[server/x]\nprotocol = ./a.ts\nport = 1\ncert = ${TLS.certPath}\nkey = ${TLS.keyPath}\n`,
+    ),
+    [`${FILE}:4: [server/x] cert: cert and key are for transport = tls or a handler, not tcp`],
+  );
+});
+
+Deno.test("config: handler with protocol, a bad reuse_port, an empty reference", () => {
+  assert.deepEqual(
+    errorsOf("[server/x]\nprotocol = ./a.ts\nhandler = ./a.ts#h\nport = 1\n"),
+    [
+      `${FILE}:3: [server/x] handler: cannot be combined with protocol or factory (a handler serves http)`,
+    ],
+  );
+  assert.deepEqual(
+    errorsOf("[server/x]\nprotocol = ./a.ts\nport = 1\nreuse_port = maybe\n"),
+    [
+      `${FILE}:4: Option 'reuse_port' in section 'server/x' must be a boolean, not "maybe"`,
+    ],
+  );
+  assert.deepEqual(
+    errorsOf("[server/x]\nfactory =\nport = 1\n"),
+    [`${FILE}:2: [server/x] factory: is empty; it should name SPECIFIER#EXPORT`],
+  );
+});
+
+Deno.test("config: every problem of a section is reported at once", () => {
+  const messages = errorsOf(
+    "[server/x]\nport = nope\ntransport = carrier-pigeon\nreuse_port = 2\n",
+  );
+  assert.deepEqual(messages.map((message) => message.split(": ")[0]), [
+    `${FILE}:1`,
+    `${FILE}:3`,
+    `${FILE}:2`,
+    `${FILE}:4`,
+  ]);
+});
