@@ -13,12 +13,16 @@
  *   `(sys.stderr,)`, stderr by default), `FileHandler`
  *   (`args = ("path", "a")`, mode `a` or `w`) or `NullHandler`, each with
  *   its own `level` and `formatter`. `args` and `kwargs` are read as data,
- *   never evaluated. Only handlers some logger uses are opened.
+ *   never evaluated. Only handlers some logger uses are opened; a built-in
+ *   handler (aio's `consoleHandler`) that no logger uses is not even checked.
  * - Formatters: `format` with Python's `%(...)s` fields (`asctime created
  *   filename levelname levelno lineno message module msecs name pathname
  *   process processName relativeCreated thread threadName`, with widths like
  *   `%(levelname)-8s`) and `datefmt` (strftime codes). `class = json` writes
- *   one JSON object per line instead (see {@linkcode jsonFormatter}).
+ *   one JSON object per line instead: `time` (ISO 8601, UTC), `level`
+ *   (Python's name), `logger` (the dotted name), `message`, and `properties`
+ *   when the record has any. As in Python, a formatter's options are read
+ *   raw: `${...}` is not expanded there.
  * - Levels: `DEBUG INFO WARNING ERROR CRITICAL NOTSET` (any case, plus
  *   `WARN`, `FATAL` and `TRACE`), LogTape's `debug info warning error fatal`;
  *   NOTSET lets everything through on a handler and inherits on a logger.
@@ -70,7 +74,7 @@ import {
 } from "./logging/_sinks.ts";
 
 export type { WritableLike } from "./logging/_sinks.ts";
-export { jsonFormatter } from "./logging/_format.ts";
+export type { Logger } from "@logtape/logtape";
 
 /** Options for {@linkcode configureLogging}. */
 export interface ConfigureLoggingOptions {

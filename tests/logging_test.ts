@@ -523,8 +523,8 @@ Deno.test("errors: a formatter or handler named but not defined", () => {
     "formatter = nope",
   );
   assert.deepEqual(errorsOf(text), [
-    "aio.conf:4: Formatter 'nope' named in [handler_consoleHandler] is not defined: add a [formatter_nope] section",
     "aio.conf:2: Handler 'missing' named in [logger_root] is not defined: add a [handler_missing] section",
+    "aio.conf:4: Formatter 'nope' named in [handler_consoleHandler] is not defined: add a [formatter_nope] section",
   ]);
 });
 
@@ -549,8 +549,8 @@ Deno.test("errors: bad level names, in a logger, a handler and through interpola
     "level = LOUD",
   );
   assert.deepEqual(errorsOf(text), [
-    "aio.conf:2: Unknown level 'VERBOSE' in [handler_consoleHandler]: use DEBUG, INFO, WARNING, ERROR, CRITICAL or NOTSET",
     "aio.conf:2: Unknown level 'VERBOSE' in [logger_root]: use DEBUG, INFO, WARNING, ERROR, CRITICAL or NOTSET",
+    "aio.conf:2: Unknown level 'VERBOSE' in [handler_consoleHandler]: use DEBUG, INFO, WARNING, ERROR, CRITICAL or NOTSET",
     "aio.conf:4: Unknown level 'LOUD' in [logger_web]: use DEBUG, INFO, WARNING, ERROR, CRITICAL or NOTSET",
   ]);
 });
@@ -635,10 +635,10 @@ Deno.test("errors: bad FileHandler mode, format fields, formatter class, propaga
     "class = pythonjsonlogger.JsonFormatter",
   );
   assert.deepEqual(errorsOf(text), [
+    "aio.conf:3: propagate in [logger_web] must be 1 or 0, not 'maybe'",
+    `aio.conf:6: FileHandler mode in [handler_file] must be "a" (append) or "w" (truncate), not "x"`,
     `aio.conf:8: Bad format in [formatter_simpleFormatter]: unknown field %(funcName)s at column 13: use one of asctime, created, filename, levelname, levelno, lineno, message, module, msecs, name, pathname, process, processName, relativeCreated, thread, threadName`,
     "aio.conf:10: Unknown formatter class 'pythonjsonlogger.JsonFormatter' in [formatter_other]: use json, or leave class out for a % format",
-    `aio.conf:6: FileHandler mode in [handler_file] must be "a" (append) or "w" (truncate), not "x"`,
-    "aio.conf:3: propagate in [logger_web] must be 1 or 0, not 'maybe'",
   ]);
 });
 
@@ -711,4 +711,28 @@ Deno.test("getLogger's fast exit follows every reconfiguration, LogTape's own in
   } finally {
     await resetLogging();
   }
+});
+
+Deno.test("the built-in console handler is left alone when nobody uses it", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "app.log");
+    const text = conf(
+      "[formatters]",
+      "keys = plain",
+      "[logger_root]",
+      "handlers = file",
+      "[handler_file]",
+      "class = FileHandler",
+      `args = (${JSON.stringify(path)},)`,
+      "formatter = plain",
+      "[formatter_plain]",
+      "format = %(levelname)s %(message)s",
+    );
+    assert.deepEqual(errorsOf(text), []);
+    const stderr = capture();
+    await configureLogging(layered(text), { stderr });
+    getLogger("app").info("Filed");
+    assert.equal(await Deno.readTextFile(path), "INFO Filed\n");
+    assert.equal(stderr.text, "");
+  });
 });

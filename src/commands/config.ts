@@ -18,7 +18,6 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import type { Command, CommandContext } from "./types.ts";
 import { AioError, UsageError } from "../errors.ts";
 import { ConfigError } from "../config/errors.ts";
@@ -41,11 +40,6 @@ import {
   describeReadError,
   readConfigFile,
 } from "../config/read_file.ts";
-import { EditError, setOption } from "../config/edit.ts";
-import {
-  describeWriteError,
-  writeFileAtomicSync,
-} from "../config/atomic_write.ts";
 
 /** The usage text `aio config -h` prints. */
 export const CONFIG_USAGE =
@@ -85,15 +79,15 @@ export const configCommand: Command = {
  * Runs `aio config ARGS`; returns the exit code. Throws {@linkcode UsageError}
  * (exit 2), {@linkcode AioError} (exit 1) or {@linkcode ConfigError} (exit 78).
  */
-export function runConfig(
+export async function runConfig(
   args: readonly string[],
   context: CommandContext,
-): number {
+): Promise<number> {
   const parsed = parseConfigArgs(args);
   if (parsed.help) {
     writeStdout(CONFIG_USAGE + "\n");
   } else if (parsed.set) {
-    setValue(parsed.set, parsed.file, context);
+    await setValue(parsed.set, parsed.file, context);
   } else {
     const config = loadConfig(parsed.file, context);
     writeStdout(
@@ -104,8 +98,8 @@ export function runConfig(
 }
 
 /**
- * Parses `aio config`'s own arguments. `-s` takes the next two arguments
- * as they are, so a VALUE may start with `-`.
+ * Parses `aio config`'s own arguments, argparse-style. An option's values
+ * are the next arguments as they are, so a VALUE may start with `-`.
  *
  * @example
  * ```ts
@@ -115,55 +109,65 @@ export function runConfig(
  * ```
  */
 export function parseConfigArgs(args: readonly string[]): ConfigArgs {
-  const rest: string[] = [];
+  const parsed: ConfigArgs = { help: false };
+  let get: string | undefined;
   let set: [string, string] | undefined;
   for (let index = 0; index < args.length; index++) {
     const arg = args[index];
-    let key: string | undefined;
-    if (arg === "--") {
-      rest.push(...args.slice(index));
-      break;
-    } else if (arg === "-s" || arg === "--set") {
-      key = args[++index];
-    } else if (arg.startsWith("--set=")) {
-      key = arg.slice("--set=".length);
-    } else if (arg.startsWith("-s") && !arg.startsWith("--")) {
-      key = arg.slice(2);
-    } else {
-      rest.push(arg);
-      // Keep an option's argument with it, so `-f -s` names a file.
-      if (/^(-f|--file|-g|--get)$/.test(arg) && index + 1 < args.length) {
-        rest.push(args[++index]);
+    const option = OPTIONS.find((option) =>
+      arg === option.short || arg === option.long ||
+      arg.startsWith(`${option.long}=`) ||
+      (option.takes > 0 && arg.startsWith(option.short) &&
+        !arg.startsWith("--"))
+    );
+    if (!option) throw new UsageError(`unrecognized argument: ${arg}`);
+    if (option.takes === 0) {
+      if (arg !== option.short && arg !== option.long) {
+        throw new UsageError(`unrecognized argument: ${arg}`);
       }
+      parsed.help = true;
       continue;
     }
-    const value = args[++index];
-    if (key === undefined || value === undefined) {
-      throw new UsageError(
-        "argument -s/--set: expected 2 arguments: SECTION:OPTION VALUE",
-      );
+    // `--file=X` and `-fX` carry their value; otherwise it is the next argument, as it is.
+    const values = arg.startsWith(`${option.long}=`)
+      ? [arg.slice(option.long.length + 1)]
+      : arg.length > 2 && !arg.startsWith("--")
+      ? [arg.slice(2)]
+      : [];
+    while (values.length < option.takes) {
+      const value = args[++index];
+      if (value === undefined) {
+        throw new UsageError(
+          `argument ${option.short}/${option.long}: expected ${
+            option.takes === 1
+              ? "one argument"
+              : "2 arguments: SECTION:OPTION VALUE"
+          }`,
+        );
+      }
+      values.push(value);
     }
-    if (set) throw new UsageError("argument -s/--set: given twice");
-    set = [key, value];
+    if (option.long === "--file") parsed.file = values[0];
+    else if (option.long === "--get") get = values[0];
+    else if (set) throw new UsageError("argument -s/--set: given twice");
+    else set = [values[0], values[1]];
   }
-  const { values } = parseOwnArgs(rest);
-  const parsed: ConfigArgs = { help: values.help ?? false, file: values.file };
-  if (values.file === "") {
+  if (parsed.file === "") {
     throw new UsageError("argument -f/--file: expected a file name");
   }
-  if (values.get !== undefined) {
+  if (get !== undefined) {
     if (set) {
       throw new UsageError(
         "argument -g/--get: not allowed with argument -s/--set",
       );
     }
-    const [section, option] = splitKey(values.get);
+    const [section, option] = splitKey(get);
     if (section === "" || option === "") {
       throw new UsageError(
-        `argument -g/--get: expected SECTION or SECTION:OPTION, got '${values.get}'`,
+        `argument -g/--get: expected SECTION or SECTION:OPTION, got '${get}'`,
       );
     }
-    parsed.get = { section, option, text: values.get };
+    parsed.get = { section, option, text: get };
   }
   if (set) {
     const [section, option] = splitKey(set[0]);
@@ -177,39 +181,17 @@ export function parseConfigArgs(args: readonly string[]): ConfigArgs {
   return parsed;
 }
 
-function parseOwnArgs(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        file: { type: "string", short: "f" },
-        get: { type: "string", short: "g" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (error) {
-    throw new UsageError(describeArgsError(error));
-  }
-}
-
-function describeArgsError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const quoted = /'([^']*)'/.exec(message)?.[1] ?? "";
-  const code = (error as { code?: string }).code;
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-    return `unrecognized argument: ${quoted}`;
-  }
-  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
-    return `unrecognized argument: ${quoted}`;
-  }
-  if (message.includes("argument missing")) {
-    const name = quoted.replace(" <value>", "").replace(", ", "/");
-    return `argument ${name}: expected one argument`;
-  }
-  return message.split("\n")[0];
-}
+/**
+ * The command's options. Parsed by hand, not with `node:util`'s parseArgs:
+ * loading Deno's Node layer costs about 10 ms, half of `aio config -g`'s
+ * start-up budget (see bench/README.config.md).
+ */
+const OPTIONS = [
+  { short: "-h", long: "--help", takes: 0 },
+  { short: "-f", long: "--file", takes: 1 },
+  { short: "-g", long: "--get", takes: 1 },
+  { short: "-s", long: "--set", takes: 2 },
+] as const;
 
 /** Splits `SECTION:OPTION` on the last `:` (an option name never holds one; a section name may). */
 function splitKey(text: string): [string, string | undefined] {
@@ -299,11 +281,19 @@ function getText(
   return parser.get(section, option, { raw }) + "\n";
 }
 
-function setValue(
+async function setValue(
   set: NonNullable<ConfigArgs["set"]>,
   file: string | undefined,
   context: CommandContext,
-): void {
+): Promise<void> {
+  // Loaded here so that reading the config does not pay for the editor.
+  const [
+    { EditError, setOption },
+    { describeWriteError, writeFileAtomicSync },
+  ] = await Promise.all([
+    import("../config/edit.ts"),
+    import("../config/atomic_write.ts"),
+  ]);
   if (file === undefined && context.source.configString !== undefined) {
     throw new UsageError(
       "argument -s/--set: the config was given as a string: name a file with -f FILE",

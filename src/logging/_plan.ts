@@ -9,6 +9,7 @@
 import type { LogLevel } from "@logtape/logtape";
 import { dirname } from "node:path";
 import type { ConfigParser } from "../config/config_parser.ts";
+import { DEFAULTS_SOURCE } from "../config/defaults.ts";
 import { ConfigError, errorAt, type ValueSource } from "../config/errors.ts";
 import {
   describe,
@@ -120,6 +121,8 @@ export function planLogging(
 class Planner {
   #config: ConfigParser;
   #errors: ConfigError[] = [];
+  // Every handler a logger names, its logger good or not.
+  #namedHandlers = new Set<string>();
 
   constructor(config: ConfigParser) {
     this.#config = config;
@@ -134,17 +137,29 @@ class Planner {
       const formatter = this.#formatter(key);
       if (formatter) formatters.set(key, formatter);
     }
+    const loggers = this.#loggers(loggerKeys, handlerKeys);
+    const usedHandlers = new Set(loggers.flatMap((logger) => logger.handlers));
     const handlers = new Map<string, HandlerPlan>();
     for (const key of handlerKeys.names) {
+      // A built-in handler nobody uses is none of the user's business: with
+      // their own [formatters] keys, its formatter may well be missing.
+      const section = `handler_${key}`;
+      const builtIn =
+        this.#config.sectionSource(section).file === DEFAULTS_SOURCE;
+      if (builtIn && !this.#namedHandlers.has(key)) continue;
       const handler = this.#handler(key, formatters, formatterKeys);
       if (handler) handlers.set(key, handler);
     }
-    const loggers = this.#loggers(loggerKeys, handlerKeys);
-    const usedHandlers = new Set(loggers.flatMap((logger) => logger.handlers));
-    return {
-      plan: { handlers, loggers, usedHandlers },
-      errors: this.#errors,
-    };
+    for (const key of usedHandlers) {
+      // A used handler with errors of its own has been reported; don't build it.
+      if (!handlers.has(key)) usedHandlers.delete(key);
+    }
+    // In file order, as a reader goes through the config.
+    const files = this.#config.files;
+    const errors = this.#errors.toSorted((a, b) =>
+      files.indexOf(a.source) - files.indexOf(b.source) || a.line - b.line
+    );
+    return { plan: { handlers, loggers, usedHandlers }, errors };
   }
 
   #keys(list: string, prefix: string): Keys {
@@ -502,6 +517,7 @@ class Planner {
       ok = false;
     } else {
       handlers = splitList(handlersText);
+      for (const name of handlers) this.#namedHandlers.add(name);
       for (const name of handlers) {
         if (!handlerKeys.names.includes(name)) {
           this.#fail(
@@ -585,8 +601,11 @@ function splitList(text: string): string[] {
 function isDirectory(path: string): boolean {
   try {
     return Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    if (error instanceof Deno.errors.NotADirectory) return false;
+    // Not ours to look at (no --allow-read): opening the file will say why.
+    return true;
   }
 }
 

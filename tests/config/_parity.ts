@@ -54,12 +54,15 @@ export function runAio(texts: readonly string[]): OracleResult {
         return [name, raw, { error: error.kind }];
       }
     });
-  const options: Record<string, [string, string, Interpolated][]> = {
-    DEFAULT: entries("DEFAULT", Object.keys(parser.defaults())),
-  };
-  for (const section of parser.sections()) {
-    options[section] = entries(section, parser.options(section));
-  }
+  // fromEntries, not assignment, so a section called `__proto__` is an own
+  // property, as JSON.parse makes it in the oracle's record.
+  const options = Object.fromEntries([
+    ["DEFAULT", entries("DEFAULT", Object.keys(parser.defaults()))],
+    ...parser.sections().map((section) => [
+      section,
+      entries(section, parser.options(section)),
+    ]),
+  ]);
   return { ok: true, sections: parser.sections(), options };
 }
 

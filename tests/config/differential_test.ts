@@ -10,6 +10,7 @@
 
 import assert from "node:assert/strict";
 import { compareAll, type OracleRecord } from "./_parity.ts";
+import { isPySpace, optionxform } from "../../src/config/parser.ts";
 
 const GENERATOR = new URL(
   "../fixtures/configparser/generate.py",
@@ -36,21 +37,16 @@ async function pythonVersion(): Promise<string | undefined> {
   }
 }
 
-async function oracle(seed: number, count: number): Promise<OracleRecord[]> {
+/** Runs generate.py with `args`; returns its stdout. */
+async function generate(...args: string[]): Promise<string> {
   const { success, stdout, stderr } = await new Deno.Command("python3", {
-    args: [
-      GENERATOR.pathname,
-      "--seed",
-      String(seed),
-      "--count",
-      String(count),
-    ],
+    args: [decodeURIComponent(GENERATOR.pathname), ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();
   const text = new TextDecoder().decode(success ? stdout : stderr);
-  assert.ok(success, `generate.py --seed ${seed} failed: ${text}`);
-  return JSON.parse(text);
+  assert.ok(success, `generate.py ${args.join(" ")} failed: ${text}`);
+  return text;
 }
 
 Deno.test("differential parity with CPython on fresh random documents", async () => {
@@ -70,7 +66,9 @@ Deno.test("differential parity with CPython on fresh random documents", async ()
   assert.match(version, /^Python 3\.11\./, "the oracle is CPython 3.11");
   const seed = Number(Deno.env.get("AIO_PARITY_SEED") ?? randomSeed());
   const count = Number(Deno.env.get("AIO_PARITY_COUNT") ?? 400);
-  const records = await oracle(seed, count);
+  const records: OracleRecord[] = JSON.parse(
+    await generate("--seed", String(seed), "--count", String(count)),
+  );
   assert.equal(records.length, count);
   const failures = compareAll(records);
   assert.deepEqual(
@@ -83,3 +81,34 @@ Deno.test("differential parity with CPython on fresh random documents", async ()
 function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0];
 }
+
+Deno.test("optionxform and the whitespace set match CPython on every code point", async (t) => {
+  if (await pythonVersion() === undefined) {
+    console.warn(
+      "python3 not found: checking known differences from JavaScript instead",
+    );
+    // Unicode 16 made U+A7CB a capital; CPython 3.11 (Unicode 14) keeps it.
+    assert.equal(optionxform("\ua7cb"), "\ua7cb");
+    assert.ok(!isPySpace(0xfeff) && isPySpace(0x1c) && isPySpace(0x85));
+    return;
+  }
+  const tables: { lower: Record<string, string>; space: number[] } = JSON
+    .parse(await generate("--unicode"));
+  const spaces = new Set(tables.space);
+  const lowerDiffs: string[] = [];
+  const spaceDiffs: string[] = [];
+  for (let code = 0; code <= 0x10ffff; code++) {
+    if (code >= 0xd800 && code <= 0xdfff) continue;
+    const char = String.fromCodePoint(code);
+    if (optionxform(char) !== (tables.lower[code] ?? char)) {
+      lowerDiffs.push(code.toString(16));
+    }
+    // Astral code points reach isPySpace as surrogate halves, never spaces.
+    if (code <= 0xffff && isPySpace(code) !== spaces.has(code)) {
+      spaceDiffs.push(code.toString(16));
+    }
+  }
+  assert.ok(tables.space.every((code) => code <= 0xffff));
+  await t.step("str.lower()", () => assert.deepEqual(lowerDiffs, []));
+  await t.step("str.isspace()", () => assert.deepEqual(spaceDiffs, []));
+});
