@@ -27,7 +27,15 @@ export {
 } from "./src/config/errors.ts";
 export { AioError, ConfigErrors, ExitCode, UsageError } from "./src/errors.ts";
 export { type Listener, type ListenOptions, Signals } from "./src/signals.ts";
-export { getLogger } from "./src/logging.ts";
+export {
+  getLogger,
+  type Logger,
+  type LogLevelName,
+  type LogMethod,
+  type LogProperties,
+} from "./src/logging.ts";
+export type { ConfigSourceOptions } from "./src/config/layers.ts";
+export type { ModuleNamespace } from "./src/refs.ts";
 export type { Command, CommandContext } from "./src/commands/types.ts";
 export { VERSION } from "./src/version.ts";
 

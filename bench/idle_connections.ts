@@ -30,7 +30,10 @@ async function measure(mode: "aio" | "bare") {
   const conns: Deno.TcpConn[] = [];
   try {
     // Warm up both paths once so code and pools are in place before measuring.
-    const warm = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+    const warm = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: server.port,
+    });
     await ping(warm);
     warm.close();
     const before = await memory(server);

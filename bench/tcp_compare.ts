@@ -31,7 +31,9 @@ const servers = {
 
 const results: Record<string, number[]> = { aio: [], bare: [], node: [] };
 const started = await Promise.all(
-  Object.entries(servers).map(async ([name, start]) => [name, await start()] as const),
+  Object.entries(servers).map(async ([name, start]) =>
+    [name, await start()] as const
+  ),
 );
 try {
   for (let round = 0; round < Number(rounds); round++) {
@@ -58,7 +60,9 @@ try {
 const aio = median(results.aio);
 const bare = median(results.bare);
 const node = median(results.node);
-console.log(`\nmedian round trips/s (${connections} connections, ${size}-byte messages, ${seconds}s x ${rounds} rounds)`);
+console.log(
+  `\nmedian round trips/s (${connections} connections, ${size}-byte messages, ${seconds}s x ${rounds} rounds)`,
+);
 console.log(`aio protocol : ${aio}`);
 console.log(`bare Deno    : ${bare}`);
 console.log(`node net     : ${node}`);

@@ -13,7 +13,10 @@ export interface BenchServer {
 }
 
 /** Starts `cmd args...`, waits for the port line on stdout. */
-export async function startServer(cmd: string, args: string[]): Promise<BenchServer> {
+export async function startServer(
+  cmd: string,
+  args: string[],
+): Promise<BenchServer> {
   const child = new Deno.Command(cmd, {
     args,
     stdin: "piped",
@@ -58,8 +61,11 @@ export async function startServer(cmd: string, args: string[]): Promise<BenchSer
 
 /** Runs a command to completion and returns its stdout. */
 export async function run(cmd: string, args: string[]): Promise<string> {
-  const { stdout, success, stderr } = await new Deno.Command(cmd, { args }).output();
-  if (!success) throw new Error(`${cmd} failed: ${new TextDecoder().decode(stderr)}`);
+  const { stdout, success, stderr } = await new Deno.Command(cmd, { args })
+    .output();
+  if (!success) {
+    throw new Error(`${cmd} failed: ${new TextDecoder().decode(stderr)}`);
+  }
   return new TextDecoder().decode(stdout);
 }
 
@@ -67,5 +73,7 @@ export async function run(cmd: string, args: string[]): Promise<string> {
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return sorted.length % 2
+    ? sorted[middle]
+    : (sorted[middle - 1] + sorted[middle]) / 2;
 }

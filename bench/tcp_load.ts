@@ -9,7 +9,10 @@
 const [port, connections = "50", seconds = "5", size = "64"] = Deno.args;
 
 async function client(deadline: number, message: Uint8Array): Promise<number> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: Number(port),
+  });
   conn.setNoDelay(true);
   const buffer = new Uint8Array(message.length);
   let trips = 0;
@@ -38,7 +41,10 @@ if (import.meta.main) {
   const started = performance.now();
   const deadline = started + Number(seconds) * 1000;
   const trips = await Promise.all(
-    Array.from({ length: Number(connections) }, () => client(deadline, message)),
+    Array.from(
+      { length: Number(connections) },
+      () => client(deadline, message),
+    ),
   );
   const elapsed = (performance.now() - started) / 1000;
   const total = trips.reduce((sum, n) => sum + n, 0);

@@ -37,17 +37,19 @@ async function bareEcho(conn: Deno.Conn): Promise<void> {
   }
 }
 
-async function startBare(): Promise<number> {
+function startBare(): Promise<number> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   (async () => {
     for await (const conn of listener) bareEcho(conn);
   })();
-  return listener.addr.port;
+  return Promise.resolve(listener.addr.port);
 }
 
 async function startAio(): Promise<number> {
   const config = new ConfigParser().readString(
-    `[server/echo]\nprotocol = ${new URL("./tcp_echo_protocol.ts", import.meta.url).pathname}#Echo\naddress = 127.0.0.1\nport = 0\n`,
+    `[server/echo]\nprotocol = ${
+      new URL("./tcp_echo_protocol.ts", import.meta.url).pathname
+    }#Echo\naddress = 127.0.0.1\nport = 0\n`,
     "<bench>",
   );
   const servers = await startServers(config);

@@ -47,7 +47,7 @@ import {
   configure,
   drain,
   getLogger as getLogTapeLogger,
-  type Logger,
+  type Logger as LogTapeLogger,
   type LoggerConfig,
   reset,
   type Sink,
@@ -74,7 +74,61 @@ import {
 } from "./logging/_sinks.ts";
 
 export type { WritableLike } from "./logging/_sinks.ts";
-export type { Logger } from "@logtape/logtape";
+/** The level names a {@linkcode Logger} logs at, lowest first. */
+export type LogLevelName =
+  | "trace"
+  | "debug"
+  | "info"
+  | "warning"
+  | "error"
+  | "fatal";
+
+/** Structured properties that fill a message's `{placeholders}`. */
+export type LogProperties = Record<string, unknown>;
+
+/**
+ * A logger: LogTape's logger, described by the part of its API aio
+ * promises. Messages are templates whose `{name}` placeholders are filled
+ * from the properties; passing a function defers building them until the
+ * level is enabled.
+ */
+/**
+ * One level's logging method. `properties` fill the message's
+ * `{placeholders}`; a function defers building them until the level is
+ * enabled (an async one makes the call return a promise).
+ */
+export interface LogMethod {
+  /** Logs `message` with `properties`. */
+  (message: string, properties?: LogProperties | (() => LogProperties)): void;
+  /** Logs `message` once the lazily built properties resolve. */
+  (message: string, properties: () => Promise<LogProperties>): Promise<void>;
+}
+
+/** A logger: LogTape's logger, described by the part of its API aio promises. */
+export interface Logger {
+  /** The logger's category, such as `["aio", "mymodule"]`. */
+  readonly category: readonly string[];
+  /** Logs at TRACE (below DEBUG). */
+  trace: LogMethod;
+  /** Logs at DEBUG. */
+  debug: LogMethod;
+  /** Logs at INFO. */
+  info: LogMethod;
+  /** Logs at WARNING. */
+  warn: LogMethod;
+  /** Logs at WARNING. */
+  warning: LogMethod;
+  /** Logs at ERROR. */
+  error: LogMethod;
+  /** Logs at CRITICAL. */
+  fatal: LogMethod;
+  /** Whether a record at `level` would be written anywhere. */
+  isEnabledFor(level: LogLevelName): boolean;
+  /** A logger for a sub-category (`getLogger("aio").getChild("db")` is `aio.db`). */
+  getChild(name: string): Logger;
+  /** A logger that adds `properties` to every record it writes. */
+  with(properties: LogProperties): Logger;
+}
 
 /** Options for {@linkcode configureLogging}. */
 export interface ConfigureLoggingOptions {
@@ -92,7 +146,7 @@ export interface ConfigureLoggingOptions {
 const META_FORMAT = "%(asctime)s %(levelname)s(%(name)s): %(message)s";
 
 let fileSinks: FileSink[] = [];
-const loggers = new Map<string, Logger>();
+const loggers = new Map<string, LogTapeLogger>();
 
 /**
  * A logger for a dotted name: `"aio.mymodule"` is LogTape's category
@@ -112,6 +166,11 @@ const loggers = new Map<string, Logger>();
  * @returns A LogTape logger for that category.
  */
 export function getLogger(name: string): Logger {
+  return getLogTapeLoggerFor(name);
+}
+
+/** The full LogTape logger behind {@linkcode getLogger}, for aio's own code. */
+export function getLogTapeLoggerFor(name: string): LogTapeLogger {
   const key = name === "root" ? "" : name;
   let logger = loggers.get(key);
   if (logger === undefined) {

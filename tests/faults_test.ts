@@ -5,12 +5,7 @@ import { equal, match, ok, rejects as assertRejects } from "node:assert/strict";
 import { app, runner } from "../mod.ts";
 import { flushLogging } from "../src/logging.ts";
 import { logFile } from "./_logs.ts";
-import {
-  aborted,
-  countRuns,
-  handedErrors,
-  nextError,
-} from "./fixtures/app/faulty.ts";
+import { aborted, handedErrors, nextError } from "./fixtures/app/faulty.ts";
 
 const source = new URL("./fixtures/app/faults.conf", import.meta.url).pathname;
 

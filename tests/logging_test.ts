@@ -736,3 +736,20 @@ Deno.test("the built-in console handler is left alone when nobody uses it", asyn
     assert.equal(stderr.text, "");
   });
 });
+
+Deno.test("NullHandler drops records; StreamHandler takes its stream as a kwarg", async () => {
+  const text = conf(
+    "[aio]",
+    "log_handlers = quiet, out",
+    "[handler_quiet]",
+    "class = NullHandler",
+    "[handler_out]",
+    "class = StreamHandler",
+    "kwargs = {'stream': sys.stdout}",
+  );
+  await configured(text, (stdout, stderr) => {
+    getLogger("x").info("Once");
+    assert.deepEqual(stdout.lines, ["Once"]);
+    assert.equal(stderr.text, "");
+  });
+});

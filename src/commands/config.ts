@@ -11,6 +11,8 @@
  *
  * `-s` writes to `-f FILE`, else `-c FILE`, else the file the search finds,
  * else a new `./aio.conf`; a named file that does not exist is created.
+ * Every `\n` (backslash, n) in VALUE becomes a line break; there is no
+ * escape for a literal backslash-n.
  *
  * This module is loaded for `aio config` alone, so it imports only the
  * config engine: no logging, no scheduler, no app.
@@ -214,9 +216,7 @@ function loadConfig(
 ): LoadedConfig {
   if (file !== undefined) {
     const text = readConfigFile(file);
-    const store = createStore();
-    readInto(store, text, file);
-    // The parser is only built for -g; the raw dump reads the store.
+    // Each mode parses once: the raw dump reads a store, -g a parser.
     let parser: ConfigParser | undefined;
     return {
       get parser() {
@@ -224,7 +224,11 @@ function loadConfig(
       },
       raw: true,
       where: file,
-      dump: () => dumpRaw(store),
+      dump: () => {
+        const store = createStore();
+        readInto(store, text, file);
+        return dumpRaw(store);
+      },
     };
   }
   const user = readUserConfig(context.source);

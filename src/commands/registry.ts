@@ -29,6 +29,10 @@ export const BUILTIN_COMMANDS: Readonly<Record<string, BuiltinCommand>> = {
     description: "Run the tests of the configured modules",
     load: async () => (await import("./test.ts")).testCommand,
   },
+  check: {
+    description: "Load and validate everything run would, starting nothing",
+    load: async () => (await import("./check.ts")).checkCommand,
+  },
   compile: {
     description: "Build a standalone binary of the app with deno compile",
     load: async () => (await import("./compile.ts")).compileCommand,
@@ -37,9 +41,5 @@ export const BUILTIN_COMMANDS: Readonly<Record<string, BuiltinCommand>> = {
     description:
       "Print the narrowest deno run permission flags this config needs",
     load: async () => (await import("./permissions.ts")).permissionsCommand,
-  },
-  check: {
-    description: "Load and validate everything run would, starting nothing",
-    load: async () => (await import("./check.ts")).checkCommand,
   },
 };

@@ -80,7 +80,8 @@ function callSite(record: LogRecord): CallSite {
   let site = callSites.get(record);
   if (site) return site;
   const captured = record.sourceLocation;
-  site = captured
+  // A location LogTape captured through aio's wrapper points at the wrapper.
+  site = captured && !captured.file.startsWith(OWN_PREFIX)
     ? { path: toPath(captured.file), line: captured.line }
     : findCaller();
   callSites.set(record, site);

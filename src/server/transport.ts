@@ -21,7 +21,7 @@ export const LOW_WATER_MARK = 16 * 1024;
 /** Writes smaller than this are merged into one socket write while one is in flight. */
 const MERGE_LIMIT = 64 * 1024;
 /** The first read buffer is small so idle connections stay cheap; it doubles when a read fills it. */
-const FIRST_READ_SIZE = 2 * 1024;
+const FIRST_READ_SIZE = 1024;
 const MAX_READ_SIZE = 64 * 1024;
 
 /**
@@ -119,8 +119,9 @@ export class StreamTransport implements Transport {
   #readPaused = false;
   #resumeReading?: () => void;
   #drainWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
-  #lostPromise: Promise<void>;
-  #resolveLost!: () => void;
+  // Made only when someone waits (a server closing), so idle connections stay small.
+  #lostPromise?: Promise<void>;
+  #resolveLost?: () => void;
   /** How many times reading was paused because the write buffer was full. */
   pauseCount = 0;
 
@@ -134,7 +135,6 @@ export class StreamTransport implements Transport {
     this.#protocol = protocol;
     this.#name = options.name;
     this.#onLost = options.onLost;
-    this.#lostPromise = new Promise((resolve) => this.#resolveLost = resolve);
   }
 
   /** Calls `connectionMade`, then starts reading. */
@@ -159,6 +159,8 @@ export class StreamTransport implements Transport {
 
   /** Resolves once the connection is gone and `connectionLost` has run. */
   get lost(): Promise<void> {
+    if (this.#lost) return Promise.resolve();
+    this.#lostPromise ??= new Promise((resolve) => this.#resolveLost = resolve);
     return this.#lostPromise;
   }
 
@@ -398,7 +400,7 @@ export class StreamTransport implements Transport {
       }
     }
     this.#onLost?.(this);
-    this.#resolveLost();
+    this.#resolveLost?.();
   }
 }
 

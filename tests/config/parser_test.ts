@@ -392,27 +392,35 @@ Deno.test("a 10 MB value reads whole and fast", () => {
 });
 
 Deno.test("100,000 sections parse in linear time", () => {
-  const parse = (count: number) => {
+  const documentOf = (count: number) => {
     let text = "[DEFAULT]\nd = D\n";
     for (let i = 0; i < count; i++) text += `[s${i}]\nk = \${d}${i}\n`;
-    const started = performance.now();
-    const cf = new ConfigParser().readString(text);
-    return { cf, ms: performance.now() - started };
+    return text;
   };
-  parse(10_000); // warm-up
-  const small = parse(10_000);
-  const { cf, ms } = parse(100_000);
+  // Best of three, so a garbage collection in one run does not count.
+  const bestOf = (text: string) => {
+    let best = Infinity;
+    let cf = new ConfigParser();
+    for (let run = 0; run < 3; run++) {
+      const started = performance.now();
+      cf = new ConfigParser().readString(text);
+      best = Math.min(best, performance.now() - started);
+    }
+    return { cf, ms: best };
+  };
+  const small = bestOf(documentOf(10_000));
+  const { cf, ms } = bestOf(documentOf(100_000));
   assert.equal(cf.sections().length, 100_000);
   assert.equal(cf.get("s99999", "k"), "D99999");
   assert.deepEqual(cf.sectionSource("s99999"), {
     file: "<string>",
     line: 200_001,
   });
-  // 10x the input in well under 10x squared the time; generous for a
-  // shared machine, but a quadratic parser takes 100x.
+  // 10x the input: linear takes about 10x the time, quadratic 100x. The
+  // bounds are generous for a shared machine.
   assert.ok(ms < 3_000, `took ${ms.toFixed(0)} ms`);
   assert.ok(
-    ms < Math.max(small.ms, 1) * 40,
+    ms < Math.max(small.ms, 2) * 40,
     `10k: ${small.ms.toFixed(1)} ms, 100k: ${ms.toFixed(1)} ms`,
   );
 });
@@ -430,6 +438,7 @@ Deno.test("non-UTF-8 errors point at the first bad byte", async () => {
   await withTempDir(async (dir) => {
     for (const [bytes, offset] of cases) {
       const path = `${dir}/bad.conf`;
+      // A leading newline puts every bad byte on line 2, one byte later.
       await Deno.writeFile(path, new Uint8Array([0x0a, ...bytes]));
       const error = throwsKind(() => readConfigFile(path), "ReadError", {
         line: 2,

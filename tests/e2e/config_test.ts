@@ -6,6 +6,8 @@
 
 import assert from "node:assert/strict";
 import { ConfigParser } from "../../src/config/config_parser.ts";
+import { parseConfigArgs } from "../../src/commands/config.ts";
+import { UsageError } from "../../src/errors.ts";
 
 const CLI = new URL("../../cli.ts", import.meta.url).pathname;
 const DENO_JSON = new URL("../../deno.json", import.meta.url).pathname;
@@ -375,4 +377,51 @@ Deno.test("aio config copes with a 10 MB value and 100,000 sections", async () =
     // Generous on a shared machine; a quadratic step would take minutes.
     assert.ok(elapsed < 60_000, `took ${Math.round(elapsed)} ms`);
   });
+});
+
+Deno.test("parseConfigArgs reads argparse-style forms (in-process, no subprocess)", () => {
+  assert.deepEqual(parseConfigArgs(["--get=aio:x"]).get, {
+    section: "aio",
+    option: "x",
+    text: "aio:x",
+  });
+  assert.deepEqual(parseConfigArgs(["-ga:b:c"]).get, {
+    section: "a:b",
+    option: "c",
+    text: "a:b:c",
+  });
+  assert.equal(parseConfigArgs(["-g", "aio"]).get?.option, undefined);
+  assert.equal(parseConfigArgs(["--file=x.conf"]).file, "x.conf");
+  assert.equal(parseConfigArgs(["-fx.conf"]).file, "x.conf");
+  // A value, or a file name, may start with "-".
+  assert.deepEqual(parseConfigArgs(["-s", "a:k", "-h"]).set, {
+    section: "a",
+    option: "k",
+    value: "-h",
+  });
+  assert.equal(parseConfigArgs(["-f", "-g", "-g", "a"]).file, "-g");
+  assert.deepEqual(parseConfigArgs(["--set=a:k", "1\\n2"]).set, {
+    section: "a",
+    option: "k",
+    value: "1\n2",
+  });
+  assert.equal(parseConfigArgs(["-h"]).help, true);
+  for (
+    const [args, message] of [
+      [["-hx"], /^unrecognized argument: -hx$/],
+      [["extra"], /^unrecognized argument: extra$/],
+      [["-g"], /^argument -g\/--get: expected one argument$/],
+      [["-g", "aio:"], /expected SECTION or SECTION:OPTION, got 'aio:'$/],
+      [["-s", ":k", "v"], /expected SECTION:OPTION, got ':k'$/],
+      [["-s", "a:k", "v", "-s", "a:j", "w"], /given twice$/],
+      [["-f", ""], /^argument -f\/--file: expected a file name$/],
+    ] as const
+  ) {
+    assert.throws(
+      () => parseConfigArgs(args),
+      (error: unknown) =>
+        error instanceof UsageError && message.test(error.message),
+      args.join(" "),
+    );
+  }
 });

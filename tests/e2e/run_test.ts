@@ -209,8 +209,8 @@ Deno.test("run -d replaces a stale pidfile", async () => {
 
 async function exists(path: string, pattern?: RegExp): Promise<boolean> {
   try {
-    const text = await Deno.readTextFile(path);
-    return pattern ? pattern.test(text) : true;
+    if (!pattern) return Boolean(await Deno.stat(path));
+    return pattern.test(await Deno.readTextFile(path));
   } catch {
     return false;
   }

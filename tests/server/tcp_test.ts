@@ -324,3 +324,49 @@ function openFileLimit(): number | undefined {
     return undefined;
   }
 }
+
+Deno.test("tcp: an async callback that rejects closes that connection, eofReceived can keep it half-open", async () => {
+  const lost: (Error | undefined)[] = [];
+  class Moody {
+    transport!: Transport;
+    connectionMade(transport: Transport) {
+      this.transport = transport;
+    }
+    async dataReceived(data: Uint8Array) {
+      await Promise.resolve();
+      if (new TextDecoder().decode(data) === "reject") {
+        throw new Error("moody rejected");
+      }
+      this.transport.write(data);
+    }
+    eofReceived() {
+      // Answer after the peer stopped writing, then close ourselves.
+      this.transport.write("bye");
+      this.transport.close();
+      return true;
+    }
+    connectionLost(error?: Error) {
+      lost.push(error);
+    }
+  }
+  const server = listenStream(Moody, LOCAL);
+  const port = portOf(server.addr);
+  const rejecting = await Deno.connect({ ...LOCAL, port });
+  const polite = await Deno.connect({ ...LOCAL, port });
+  try {
+    await writeAll(rejecting, "reject");
+    assert.equal(await readAll(rejecting), "");
+    await writeAll(polite, "hi");
+    assert.equal(new TextDecoder().decode(await readBytes(polite, 2)), "hi");
+    await polite.closeWrite();
+    assert.equal(await readAll(polite), "bye");
+    assert.deepEqual(lost.map((error) => error?.message), [
+      "moody rejected",
+      undefined,
+    ]);
+  } finally {
+    rejecting.close();
+    polite.close();
+    await server.close();
+  }
+});
