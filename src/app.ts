@@ -14,6 +14,7 @@ import {
   readUserConfig,
 } from "./config/layers.ts";
 import { ConfigErrors } from "./errors.ts";
+import { sectionsWithPrefix } from "./config/sections.ts";
 import { Signals } from "./signals.ts";
 import type { Server } from "./server/mod.ts";
 import { type LoadedModule, loadModules } from "./modules.ts";
@@ -107,10 +108,14 @@ export class App {
     this.#running = true;
     await this.#emitLifecycle("aio-starting");
     try {
-      const { startServers } = await import("./server/mod.ts");
-      this.servers = await startServers(config, {
-        shutdownTimeoutMs: this.shutdownTimeoutMs,
-      });
+      // The server layer loads only for apps that have servers: start-up
+      // time is part of what aio promises.
+      if (sectionsWithPrefix(config, "server/").length > 0) {
+        const { startServers } = await import("./server/mod.ts");
+        this.servers = await startServers(config, {
+          shutdownTimeoutMs: this.shutdownTimeoutMs,
+        });
+      }
     } catch (error) {
       this.#running = false;
       throw error;
@@ -146,9 +151,11 @@ export class App {
     await this.#emitLifecycle("aio-stopping", timeoutMs);
     await this.#schedules?.stop(timeoutMs);
     this.#schedules = undefined;
-    const { stopServers } = await import("./server/mod.ts");
-    await stopServers(this.servers, timeoutMs);
-    this.servers = {};
+    if (Object.keys(this.servers).length > 0) {
+      const { stopServers } = await import("./server/mod.ts");
+      await stopServers(this.servers, timeoutMs);
+      this.servers = {};
+    }
     await this.#emitLifecycle("aio-stopped", timeoutMs);
     logger.info("Stopped");
   }
