@@ -28,6 +28,24 @@ export {
 export { AioError, ConfigErrors, ExitCode, UsageError } from "./src/errors.ts";
 export { type Listener, type ListenOptions, Signals } from "./src/signals.ts";
 export {
+  createServer,
+  type CreateServerOptions,
+  type DatagramProtocol,
+  type DatagramProtocolClass,
+  DatagramServer,
+  type DatagramTransport,
+  type FactoryOptions,
+  type HttpHandler,
+  HttpServer,
+  type Protocol,
+  type ProtocolClass,
+  type ProtocolServer,
+  type Server,
+  type ServerFactory,
+  StreamServer,
+  type Transport,
+} from "./src/server/mod.ts";
+export {
   getLogger,
   type Logger,
   type LogLevelName,

@@ -6,7 +6,7 @@
  *   deno run -A bench/tcp_compare.ts [rounds=5] [seconds=5] [connections=50] [size=64]
  */
 
-import { median, run, startServer } from "./tcp_helpers.ts";
+import { cpuSeconds, median, run, startServer } from "./tcp_helpers.ts";
 
 const [rounds = "5", seconds = "5", connections = "50", size = "64"] =
   Deno.args;
@@ -30,6 +30,8 @@ const servers = {
 };
 
 const results: Record<string, number[]> = { aio: [], bare: [], node: [] };
+/** Server CPU microseconds per round trip, each round: steadier than throughput on a busy machine. */
+const cpu: Record<string, number[]> = { aio: [], bare: [], node: [] };
 const started = await Promise.all(
   Object.entries(servers).map(async ([name, start]) =>
     [name, await start()] as const
@@ -40,6 +42,7 @@ try {
     // Alternate the order each round so no server always goes first.
     const order = round % 2 ? [...started].reverse() : started;
     for (const [name, server] of order) {
+      const cpuBefore = cpuSeconds(server.child.pid);
       const output = await run("deno", [
         "run",
         "-A",
@@ -49,8 +52,15 @@ try {
         seconds,
         size,
       ]);
-      results[name].push(Number(output.trim()));
-      console.log(`round ${round + 1} ${name}: ${output.trim()} round trips/s`);
+      const rate = Number(output.trim());
+      const used = cpuSeconds(server.child.pid) - cpuBefore;
+      results[name].push(rate);
+      cpu[name].push(used * 1e6 / (rate * Number(seconds)));
+      console.log(
+        `round ${round + 1} ${name}: ${rate} round trips/s, ${
+          cpu[name].at(-1)!.toFixed(1)
+        } µs CPU each`,
+      );
     }
   }
 } finally {
@@ -68,3 +78,13 @@ console.log(`bare Deno    : ${bare}`);
 console.log(`node net     : ${node}`);
 console.log(`aio / bare   : ${(aio / bare).toFixed(3)}`);
 console.log(`aio / node   : ${(aio / node).toFixed(3)}`);
+const [cpuAio, cpuBare, cpuNode] = ["aio", "bare", "node"].map((name) =>
+  median(cpu[name])
+);
+console.log(
+  `server CPU per round trip (median): aio ${cpuAio.toFixed(1)} µs, bare ${
+    cpuBare.toFixed(1)
+  } µs, node ${cpuNode.toFixed(1)} µs; bare / aio = ${
+    (cpuBare / cpuAio).toFixed(3)
+  }`,
+);

@@ -17,7 +17,7 @@ import {
   type ProtocolClass,
   type ProtocolServer,
   type Transport,
-} from "../../src/server/mod.ts";
+} from "../../mod.ts";
 
 const decoder = new TextDecoder();
 

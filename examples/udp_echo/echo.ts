@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { DatagramTransport } from "../../src/server/mod.ts";
+import type { DatagramTransport } from "../../mod.ts";
 
 /** Sends each datagram back where it came from. */
 export class UdpEcho {

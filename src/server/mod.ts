@@ -27,7 +27,10 @@ export { readServerSpec } from "./config.ts";
 export type { RefOption, ServerSpec, ServerTransport } from "./config.ts";
 export { createServer } from "./factory.ts";
 export type { CreateServerOptions, ProtocolServer } from "./factory.ts";
+export { HttpServer } from "./http.ts";
 export type { HttpHandler } from "./http.ts";
+export { StreamServer } from "./tcp.ts";
+export { DatagramServer } from "./udp.ts";
 export type { Protocol, ProtocolClass, Transport } from "./transport.ts";
 export type {
   DatagramProtocol,

@@ -12,6 +12,7 @@ import {
   type Protocol,
   type ProtocolClass,
   StreamTransport,
+  type Transport,
 } from "./transport.ts";
 
 const logger = getLogger(["aio", "server"]);
@@ -129,7 +130,7 @@ export class StreamServer {
   }
 
   /** The open connections. */
-  get connections(): ReadonlySet<StreamTransport> {
+  get connections(): ReadonlySet<Transport> {
     return this.#transports;
   }
 

@@ -21,8 +21,31 @@ export const LOW_WATER_MARK = 16 * 1024;
 /** Writes smaller than this are merged into one socket write while one is in flight. */
 const MERGE_LIMIT = 64 * 1024;
 /** The first read buffer is small so idle connections stay cheap; it doubles when a read fills it. */
-const FIRST_READ_SIZE = 1024;
+const FIRST_READ_SIZE = 512;
 const MAX_READ_SIZE = 64 * 1024;
+/**
+ * Small chunks handed to `dataReceived` are copied into a shared pool (as
+ * Node's Buffer pool does): a new ArrayBuffer per read costs more than the
+ * echo itself. Chunks above POOLED_MAX get an ArrayBuffer of their own.
+ */
+const POOL_SIZE = 64 * 1024;
+const POOLED_MAX = 4 * 1024;
+let pool = new Uint8Array(POOL_SIZE);
+let poolOffset = 0;
+
+/** A copy of `source[0, count)` that the protocol may keep. */
+function copyChunk(source: Uint8Array, count: number): Uint8Array {
+  if (count > POOLED_MAX) return source.slice(0, count);
+  if (poolOffset + count > POOL_SIZE) {
+    pool = new Uint8Array(POOL_SIZE);
+    poolOffset = 0;
+  }
+  const start = poolOffset;
+  pool.set(source.subarray(0, count), start);
+  // Keep chunks 8-byte aligned so views like Float64Array can be made on them.
+  poolOffset = (start + count + 7) & ~7;
+  return pool.subarray(start, start + count);
+}
 
 /**
  * The writing side of a connection, handed to
@@ -75,7 +98,7 @@ export interface Transport {
 export interface Protocol {
   /** The connection is open; keep `transport` to write. */
   connectionMade(transport: Transport): void;
-  /** Bytes arrived; `data` is the protocol's to keep. */
+  /** Bytes arrived; `data` is the protocol's to keep (small chunks are views into a shared pool, so do not rely on `data.buffer`). */
   dataReceived(data: Uint8Array): void;
   /**
    * The peer closed its writing side. Return `true` to keep the connection
@@ -104,6 +127,9 @@ export interface StreamTransportOptions {
  *
  * The read loop reads into one buffer per connection and hands the
  * protocol a copy of each chunk, so `dataReceived` may keep what it gets.
+ * Chunks up to 4 KiB are views into a shared 64 KiB pool (as Node's
+ * Buffers are), so `data.buffer` is not the chunk's alone: use `data`
+ * itself, or `data.slice()` for a standalone copy.
  */
 export class StreamTransport implements Transport {
   readonly #conn: Deno.Conn;
@@ -239,7 +265,7 @@ export class StreamTransport implements Transport {
         return;
       }
       if (this.#closing) continue;
-      const data = buffer.slice(0, count);
+      const data = copyChunk(buffer, count);
       if (count === buffer.length && count < MAX_READ_SIZE) {
         buffer = new Uint8Array(count * 2);
       }

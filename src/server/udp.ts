@@ -110,7 +110,7 @@ export class DatagramServer implements DatagramTransport {
   /** The bound address (the real port when 0 was asked for). */
   readonly addr: Deno.NetAddr;
   /** Always `undefined`: the endpoint is not connected to one peer. */
-  readonly remoteAddr = undefined;
+  readonly remoteAddr: undefined = undefined;
   readonly #socket: dgram.Socket;
   readonly #protocol: DatagramProtocol;
   #closing = false;

@@ -1,0 +1,115 @@
+// Servers through the real CLI: the seed's addition server both ways, HTTP,
+// a port in use, bad server config, and a port outside the granted flags.
+import { equal, match } from "node:assert/strict";
+import { CliProcess, runCli } from "./_cli.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+const fixtures = new URL("../fixtures/app/", import.meta.url).pathname;
+const addition = `${root}examples/addition/addition.ts`;
+
+async function tempApp(config: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "aio_servers_" });
+  await Deno.writeTextFile(`${dir}/aio.conf`, config);
+  return dir;
+}
+
+async function ask(port: number, text: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(new TextEncoder().encode(text));
+  await conn.closeWrite();
+  let answer = "";
+  for await (
+    const chunk of conn.readable.pipeThrough(new TextDecoderStream())
+  ) answer += chunk;
+  return answer;
+}
+
+const appConfig = `[listen/ports]
+aio-started = ${fixtures}ports.ts#printPorts
+
+[server/addition]
+protocol = ${addition}#AdditionProtocol
+address = 127.0.0.1
+port = 0
+
+[server/addition-factory]
+factory = ${addition}#additionServerFactory
+address = 127.0.0.1
+port = 0
+
+[server/hello]
+handler = ${root}examples/http_hello/hello.ts#hello
+address = 127.0.0.1
+port = 0
+`;
+
+Deno.test("aio run serves the addition server by protocol and by factory, and HTTP", async () => {
+  const aio = new CliProcess(["run"], { cwd: await tempApp(appConfig) });
+  try {
+    await aio.waitFor(/PORTS \{.*\}\n/);
+    const ports = JSON.parse(/PORTS (\{.*\})/.exec(aio.stdout)![1]);
+    equal(await ask(ports.addition, "2 + 2 + 3\n"), "7\n");
+    equal(await ask(ports["addition-factory"], "2 + 2 + 3\n"), "7\n");
+    const response = await fetch(`http://127.0.0.1:${ports.hello}/?name=Ada`);
+    equal(await response.text(), "Hello, Ada!\n");
+  } finally {
+    aio.kill("SIGTERM");
+  }
+  const result = await aio.done();
+  equal(result.code, 0, result.stderr);
+});
+
+Deno.test("a port in use fails start-up with exit 1 naming section, address and port", async () => {
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const port = (busy.addr as Deno.NetAddr).port;
+    const dir = await tempApp(
+      `[server/first]\nprotocol = ${addition}#AdditionProtocol\naddress = 127.0.0.1\nport = 0\n` +
+        `[server/busy]\nprotocol = ${addition}#AdditionProtocol\naddress = 127.0.0.1\nport = ${port}\n`,
+    );
+    const result = await runCli(["run"], { cwd: dir });
+    equal(result.code, 1);
+    match(
+      result.stderr,
+      new RegExp(
+        `^aio: error: Cannot start server \\[server/busy\\] on 127\\.0\\.0\\.1:${port}: `,
+        "m",
+      ),
+    );
+  } finally {
+    busy.close();
+  }
+});
+
+Deno.test("bad server config exits 78 naming file and line", async () => {
+  const dir = await tempApp(
+    `[server/x]\nprotocol = ${addition}#AdditionProtocol\nport = 70000\n`,
+  );
+  const result = await runCli(["run"], { cwd: dir });
+  equal(result.code, 78);
+  match(result.stderr, /^aio: config error: aio\.conf:3: /m);
+});
+
+Deno.test("a server port outside the flags aio permissions printed is refused by Deno", async () => {
+  const granted = await tempApp(
+    `[server/x]\nprotocol = ${addition}#AdditionProtocol\naddress = 127.0.0.1\nport = 47011\n`,
+  );
+  const printed = await runCli(["permissions"], { cwd: granted });
+  equal(printed.code, 0, printed.stderr);
+  match(printed.stdout, /--allow-net=127\.0\.0\.1:47011(\s|$)/);
+  const flags = printed.stdout.trim().split(" ");
+  // The same app asking for another port, under the first app's flags.
+  await Deno.writeTextFile(
+    `${granted}/aio.conf`,
+    `[server/x]\nprotocol = ${addition}#AdditionProtocol\naddress = 127.0.0.1\nport = 47012\n`,
+  );
+  const result = await runCli(["run"], {
+    cwd: granted,
+    denoFlags: ["--no-prompt", ...flags],
+  });
+  equal(result.code, 1);
+  match(
+    result.stderr,
+    /Cannot start server \[server\/x\] on 127\.0\.0\.1:47012: .*net access/i,
+  );
+});
