@@ -43,6 +43,7 @@ export {
   type Server,
   type ServerFactory,
   StreamServer,
+  StreamTransport,
   type Transport,
 } from "./src/server/mod.ts";
 export {

@@ -18,6 +18,8 @@ export interface Stats {
   windowTicks: number;
   lateMax: number;
   lateAvg: number;
+  heapUsedKb: number;
+  externalKb: number;
 }
 
 /** The final counters from `aio-stopped`. */

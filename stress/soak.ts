@@ -158,6 +158,11 @@ export async function soak(options: SoakOptions = {}): Promise<PartResult> {
       "RSS kB: max": Math.max(...samples.map((s) => s.rssKb)),
       "RSS kB: at the end, load paused": rssAtEnd,
       "RSS growth %": (growth * 100).toFixed(2),
+      "RSS kB by minute (median)": byMinute(samples, (s) => s.rssKb),
+      "JS heap used kB by minute (median)": byMinute(
+        windows.map((w, i) => ({ at: warmupMs + i * 1000, ...w })),
+        (w) => w.heapUsedKb,
+      ),
       "open fds, load paused: after warm-up / at the end":
         `${fdsAfterWarmup} / ${fdsAtEnd}`,
       "open fds under load: max": Math.max(...samples.map((s) => s.fds)),
@@ -165,6 +170,18 @@ export async function soak(options: SoakOptions = {}): Promise<PartResult> {
     },
     failures,
   };
+}
+
+/** The median of `pick` over each minute of samples, as a list. */
+function byMinute<T extends { at: number }>(
+  samples: T[],
+  pick: (sample: T) => number,
+): number[] {
+  const minutes: number[][] = [];
+  for (const sample of samples) {
+    (minutes[Math.floor(sample.at / 60_000)] ??= []).push(pick(sample));
+  }
+  return minutes.filter(Boolean).map((values) => Math.round(median(values)));
 }
 
 /**

@@ -12,7 +12,6 @@ import {
   type Protocol,
   type ProtocolClass,
   StreamTransport,
-  type Transport,
 } from "./transport.ts";
 
 const logger = getLogger(["aio", "server"]);
@@ -130,7 +129,7 @@ export class StreamServer {
   }
 
   /** The open connections. */
-  get connections(): ReadonlySet<Transport> {
+  get connections(): ReadonlySet<StreamTransport> {
     return this.#transports;
   }
 
