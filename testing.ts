@@ -91,3 +91,24 @@ export function nextSignal(
 }
 
 export { app };
+
+/**
+ * The app's config that `aio test` hands to a module's tests through the
+ * `AIO_CONFIG` environment variable: the config file's text and path, or
+ * the config string. Undefined outside `aio test`.
+ *
+ * @example Testing a module against the app's own config
+ * ```ts ignore
+ * import { appConfigForTests, runApp } from "@aio/app/testing";
+ * const config = appConfigForTests();
+ * if (config) await runApp(config.text, async (app) => {}, { source: config.source });
+ * ```
+ */
+export function appConfigForTests():
+  | { text: string; source?: string }
+  | undefined {
+  const value = Deno.env.get("AIO_CONFIG");
+  if (!value) return undefined;
+  if (value.includes("\n") || !value.startsWith("/")) return { text: value };
+  return { text: Deno.readTextFileSync(value), source: value };
+}

@@ -155,3 +155,22 @@ Deno.test("a missing export lists the exports the module has", async () => {
     /has no export 'nope' \(it has: .*listener/,
   );
 });
+
+Deno.test("app.clear() frees every port the servers held", async () => {
+  const root = new URL("../", import.meta.url).pathname;
+  const ports: number[] = [];
+  await runApp(
+    `${quiet}[server/tcp]\nprotocol = ${root}examples/addition/addition.ts#AdditionProtocol\naddress = 127.0.0.1\nport = 0\n` +
+      `[server/http]\nhandler = ${root}examples/http_hello/hello.ts#hello\naddress = 127.0.0.1\nport = 0\n`,
+    (app) => {
+      for (const server of Object.values(app.servers)) {
+        ports.push((server.addr as Deno.NetAddr).port);
+      }
+    },
+  );
+  equal(ports.length, 2);
+  assertInitialState();
+  for (const port of ports) {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+  }
+});

@@ -111,7 +111,7 @@ function parseCompileArgs(args: string[]) {
  * own imports.
  */
 function configFlag(): string[] {
-  for (let dir = Deno.cwd(); ; dir = dir.replace(/\/[^/]*$/, "") || "/") {
+  for (let dir = Deno.cwd();; dir = dir.replace(/\/[^/]*$/, "") || "/") {
     for (const name of ["deno.json", "deno.jsonc"]) {
       try {
         if (Deno.statSync(`${dir}/${name}`).isFile) return [];
@@ -122,7 +122,9 @@ function configFlag(): string[] {
     if (dir === "/") break;
   }
   const own = new URL("../../deno.json", import.meta.url);
-  return own.protocol === "file:" ? ["--config", decodeURIComponent(own.pathname)] : [];
+  return own.protocol === "file:"
+    ? ["--config", decodeURIComponent(own.pathname)]
+    : [];
 }
 
 function refuseDirectory(output: string): void {

@@ -8,6 +8,7 @@
 import { app, type LoadedModule } from "../app.ts";
 import { UsageError } from "../errors.ts";
 import { findDeno } from "../deno_path.ts";
+import { findConfigFile } from "../config/layers.ts";
 import type { Command, CommandContext } from "./types.ts";
 
 /** The environment variable that hands the app's config to the tests. */
@@ -41,19 +42,18 @@ export const testCommand: Command = {
         console.log(`Running tests for ${module.specifier}...`);
         ran++;
         const docFiles = files.filter((file) => file.endsWith(".md"));
+        // From the module's own directory, so Deno finds the module's deno.json.
         const { code } = await new Deno.Command(deno, {
           args: ["test", "-A", ...(docFiles.length ? ["--doc"] : []), ...files],
-          env: {
-            [AIO_CONFIG_ENV]: context.source.configFile ??
-              context.source.configString ?? "",
-          },
+          cwd: decodeURIComponent(new URL(".", module.url).pathname),
+          env: { [AIO_CONFIG_ENV]: configForTests(context) },
           stdout: "inherit",
           stderr: "inherit",
         }).output();
         if (code !== 0) failed++;
       }
       console.log(
-        `aio test: ${ran} module(s) tested, ${
+        `aio test: ${modules.length} module(s), ${ran} tested: ${
           ran - failed
         } passed, ${failed} failed, ${modules.length - ran} without tests`,
       );
@@ -63,6 +63,18 @@ export const testCommand: Command = {
     }
   },
 };
+
+/**
+ * What the tests get in `AIO_CONFIG`: the absolute path of the app's config
+ * file, or the config text itself when it was given as a string.
+ */
+function configForTests(context: CommandContext): string {
+  const { configString, configFile } = context.source;
+  if (configString !== undefined) return configString;
+  const file = configFile ?? findConfigFile();
+  if (file === undefined) return "";
+  return file.startsWith("/") ? file : `${Deno.cwd()}/${file}`;
+}
 
 function chooseModules(args: string[], configured: string[]): LoadedModule[] {
   const all = app.modules;

@@ -123,7 +123,7 @@ Deno.test("a module command runs with its arguments and sets the exit code", asy
   const failing = await runCli(["greet"], { cwd: dir });
   equal(failing.code, 3);
   const help = await runCli(["--help"], { cwd: dir });
-  match(help.stdout, /^  greet +Greet someone by name$/m);
+  match(help.stdout, /^ {2}greet +Greet someone by name$/m);
 });
 
 Deno.test("a module command may not replace a built-in one", async () => {

@@ -217,15 +217,23 @@ async function exists(path: string, pattern?: RegExp): Promise<boolean> {
 }
 
 Deno.test("a pidfile naming an unrelated live process is neither signalled nor overwritten", async () => {
-  const dir = await tempApp(`[listen/a]\nx = ${fixtures}recorder.ts#listener\n`);
+  const dir = await tempApp(
+    `[listen/a]\nx = ${fixtures}recorder.ts#listener\n`,
+  );
   const bystander = new Deno.Command("sleep", { args: ["30"] }).spawn();
   try {
     await Deno.mkdir(`${dir}/var/run`, { recursive: true });
     await Deno.writeTextFile(`${dir}/var/run/aio.pid`, `${bystander.pid}\n`);
     const result = await runCli(["run", "-d"], { cwd: dir });
     equal(result.code, 1);
-    match(result.stderr, new RegExp(`names process ${bystander.pid}, which is alive`));
-    equal(await Deno.readTextFile(`${dir}/var/run/aio.pid`), `${bystander.pid}\n`);
+    match(
+      result.stderr,
+      new RegExp(`names process ${bystander.pid}, which is alive`),
+    );
+    equal(
+      await Deno.readTextFile(`${dir}/var/run/aio.pid`),
+      `${bystander.pid}\n`,
+    );
     ok(await exists(`/proc/${bystander.pid}`), "the bystander still runs");
   } finally {
     bystander.kill("SIGKILL");

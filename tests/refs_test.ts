@@ -1,0 +1,147 @@
+// References: SPECIFIER#EXPORT in every form SPEC 2 names.
+import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
+import { ConfigError } from "../mod.ts";
+import {
+  importModule,
+  isClass,
+  loadRef,
+  parseRef,
+  resolveSpecifier,
+  toFileUrl,
+} from "../src/refs.ts";
+
+const fixtures = new URL("./fixtures/app/", import.meta.url);
+const source = { file: new URL("app.conf", fixtures).pathname, line: 7 };
+const at = { section: "listen/x", option: "ping", source };
+
+Deno.test("parseRef splits the specifier from a dotted export; no # means default", () => {
+  deepEqual(parseRef("./app.ts#handlers.add"), {
+    specifier: "./app.ts",
+    exportPath: ["handlers", "add"],
+  });
+  deepEqual(parseRef("./app.ts"), {
+    specifier: "./app.ts",
+    exportPath: ["default"],
+  });
+  deepEqual(parseRef("npm:croner@11#Cron"), {
+    specifier: "npm:croner@11",
+    exportPath: ["Cron"],
+  });
+});
+
+Deno.test("relative paths resolve against the file that holds the line", () => {
+  equal(
+    resolveSpecifier("./recorder.ts", source.file),
+    new URL("recorder.ts", fixtures).href,
+  );
+  equal(
+    resolveSpecifier("../e2e/_cli.ts", source.file),
+    new URL("../e2e/_cli.ts", fixtures).href,
+  );
+  equal(resolveSpecifier("/abs/x.ts", source.file), "file:///abs/x.ts");
+  equal(
+    resolveSpecifier("./x.ts", "<string>"),
+    new URL("x.ts", toFileUrl(Deno.cwd()) + "/").href,
+  );
+  for (
+    const passThrough of [
+      "jsr:@std/x",
+      "npm:croner",
+      "https://example.com/x.ts",
+      "croner",
+    ]
+  ) {
+    equal(resolveSpecifier(passThrough, source.file), passThrough);
+  }
+});
+
+Deno.test("loadRef loads named, dotted and default exports", async () => {
+  await Deno.writeTextFile(
+    new URL("_refs_target.ts", fixtures),
+    "export const handlers = { add: (a: number, b: number) => a + b };\nexport default function main() { return 'main'; }\n",
+  );
+  try {
+    const add = await loadRef(
+      "./_refs_target.ts#handlers.add",
+      at,
+      "function",
+    ) as (a: number, b: number) => number;
+    equal(add(2, 3), 5);
+    const main = await loadRef("./_refs_target.ts", at, "function") as () =>
+      string;
+    equal(main(), "main");
+  } finally {
+    await Deno.remove(new URL("_refs_target.ts", fixtures));
+  }
+});
+
+Deno.test("npm: and import-map specifiers load", async () => {
+  const viaNpm = await loadRef("npm:croner@^11.0.1#Cron", at, "class");
+  const viaMap = await loadRef("croner#Cron", at, "class");
+  ok(isClass(viaNpm));
+  equal(viaNpm, viaMap);
+});
+
+Deno.test("a module is imported once however many references name it", async () => {
+  const url = new URL("recorder.ts", fixtures).href;
+  equal(await importModule(url), await importModule(url));
+});
+
+Deno.test("errors name section, option, file and line, and list the exports", async () => {
+  await rejects(
+    loadRef("./recorder.ts#nope", at, "function"),
+    (error: unknown) => {
+      ok(error instanceof ConfigError);
+      equal(error.line, 7);
+      equal(error.source, source.file);
+      ok(
+        error.message.includes(
+          "[listen/x] ping: Module './recorder.ts' has no export 'nope' (it has: ",
+        ),
+      );
+      ok(error.message.includes("listener"));
+      return true;
+    },
+  );
+  await rejects(
+    loadRef("./recorder.ts#notAFunction", at, "function"),
+    /must name a function, not a number/,
+  );
+  await rejects(
+    loadRef("./recorder.ts#notAFunction", at, "class"),
+    /must name a class, not a number/,
+  );
+  await rejects(
+    loadRef("./missing.ts#x", at),
+    /\[listen\/x\] ping: Cannot load module/,
+  );
+  await rejects(loadRef("#x", at), /names no module/);
+});
+
+Deno.test("a reference names an export, never code: odd export names are just missing exports", async () => {
+  for (
+    const name of [
+      "constructor",
+      "__proto__",
+      "toString",
+      "listener;Deno.exit(3)",
+      "listener()",
+    ]
+  ) {
+    await rejects(
+      loadRef(`./recorder.ts#${name}`, at, "function"),
+      ConfigError,
+      name,
+    );
+  }
+});
+
+Deno.test("isClass tells classes and plain functions from arrows and async functions", () => {
+  ok(isClass(class {}));
+  ok(isClass(function Old() {}));
+  ok(!isClass(() => {}));
+  ok(!isClass(async function () {}));
+  throws(() => {
+    throw new ConfigError("x", { source: "s" });
+  }, ConfigError);
+});
