@@ -2,7 +2,7 @@
  * Logging costs: a disabled `debug` call, and an enabled INFO line to a
  * file, through aio's FileHandler and through LogTape sinks configured by
  * hand, in the same run. Run with `deno bench -A bench/logging_bench.ts`;
- * figures in bench/README.logging.md.
+ * figures in bench/README.md.
  */
 
 import {

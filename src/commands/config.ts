@@ -186,7 +186,7 @@ export function parseConfigArgs(args: readonly string[]): ConfigArgs {
 /**
  * The command's options. Parsed by hand, not with `node:util`'s parseArgs:
  * loading Deno's Node layer costs about 10 ms, half of `aio config -g`'s
- * start-up budget (see bench/README.config.md).
+ * start-up budget (see bench/README.md).
  */
 const OPTIONS = [
   { short: "-h", long: "--help", takes: 0 },
