@@ -40,6 +40,8 @@ export const LIFECYCLE_SIGNALS = [
 ] as const;
 
 const logger = getLogger("aio.app");
+/** The least time `aio-stopped`'s listeners get, even when the wind-down used the whole deadline. */
+const STOPPED_GRACE_MS = 250;
 
 /**
  * aio's application state. Use the shared {@linkcode app} instance.
@@ -148,16 +150,27 @@ export class App {
     logger.info("Stopping (shutdown_timeout {seconds} s)", {
       seconds: timeoutMs / 1000,
     });
-    await this.#emitLifecycle("aio-stopping", timeoutMs);
-    await this.#schedules?.stop(timeoutMs);
+    // The wind-down shares one deadline: aio-stopping's listeners, running
+    // schedules and open connections all get until shutdown_timeout, and the
+    // servers stop accepting at once rather than after the listeners.
+    const deadline = performance.now() + timeoutMs;
+    const schedules = this.#schedules;
     this.#schedules = undefined;
-    if (Object.keys(this.servers).length > 0) {
-      const { stopServers } = await import("./server/mod.ts");
-      await stopServers(this.servers, timeoutMs);
-      this.servers = {};
-    }
-    await this.#emitLifecycle("aio-stopped", timeoutMs);
+    await Promise.all([
+      this.#emitLifecycle("aio-stopping", timeoutMs),
+      schedules?.stop(timeoutMs),
+      this.#stopServers(timeoutMs),
+    ]);
+    this.servers = {};
+    const left = Math.max(deadline - performance.now(), STOPPED_GRACE_MS);
+    await this.#emitLifecycle("aio-stopped", left);
     logger.info("Stopped");
+  }
+
+  async #stopServers(timeoutMs: number): Promise<void> {
+    if (Object.keys(this.servers).length === 0) return;
+    const { stopServers } = await import("./server/mod.ts");
+    await stopServers(this.servers, timeoutMs);
   }
 
   /** Stops whatever runs and returns the app to its initial state. */

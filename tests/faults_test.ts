@@ -48,10 +48,11 @@ Deno.test("a hung listener cannot hold the stop beyond shutdown_timeout", async 
   const started = performance.now();
   await app.clear();
   const elapsed = performance.now() - started;
-  // Two hung lifecycle emits at 0.3 s each, plus slack for a loaded machine.
+  // aio-stopping hangs until the 0.3 s deadline; aio-stopped, past it, still
+  // gets its 0.25 s grace. The upper bound leaves slack for a loaded machine.
   ok(elapsed < 2000, `stop took ${elapsed.toFixed(0)} ms`);
   ok(
-    elapsed >= 550,
+    elapsed >= 500,
     `stop took ${elapsed.toFixed(0)} ms: the deadlines were not waited for`,
   );
 });
