@@ -139,9 +139,10 @@ export class App {
   }
 
   /**
-   * Stops a running app: `aio-stopping`, schedules (running ones get their
-   * abort signal), servers (open connections get up to `shutdown_timeout`),
-   * `aio-stopped`.
+   * Stops a running app: emits `aio-stopping` while the schedules stop
+   * (running ones get their abort signal) and the servers stop accepting and
+   * let open connections finish, all within one `shutdown_timeout`; then
+   * emits `aio-stopped`.
    */
   async stop(): Promise<void> {
     if (!this.#running) return;
