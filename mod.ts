@@ -28,6 +28,7 @@ export {
 export { AioError, ConfigErrors, ExitCode, UsageError } from "./src/errors.ts";
 export { type Listener, type ListenOptions, Signals } from "./src/signals.ts";
 export {
+  type BindOptions,
   createServer,
   type CreateServerOptions,
   type DatagramProtocol,

@@ -13,7 +13,9 @@ import { app } from "../app.ts";
 import { compileEntrySource } from "../compile_entry.ts";
 import { configReferences } from "../config_refs.ts";
 import { AioError, UsageError } from "../errors.ts";
-import { loadRef, toFileUrl } from "../refs.ts";
+import { isFileSource, loadRef } from "../refs.ts";
+import { readUserConfig, type UserConfig } from "../config/layers.ts";
+import { absolutePath } from "../paths.ts";
 import { findDeno } from "../deno_path.ts";
 import type { Command, CommandContext } from "./types.ts";
 
@@ -177,25 +179,9 @@ async function buildEntry(context: CommandContext): Promise<string> {
   }
 }
 
-function userConfig(
-  context: CommandContext,
-): { text: string; source: string } | undefined {
-  const { configString, configSource, configFile } = context.source;
-  if (configString !== undefined) {
-    return { text: configString, source: configSource ?? "<string>" };
-  }
-  const file = configFile ??
-    ["aio.conf", "etc/aio.conf", "/etc/aio/aio.conf"].find((path) => {
-      try {
-        return Deno.statSync(path).isFile;
-      } catch {
-        return false;
-      }
-    });
-  if (file === undefined) return undefined;
-  const absolute = file.startsWith("/") ? file : `${Deno.cwd()}/${file}`;
-  return {
-    text: Deno.readTextFileSync(file),
-    source: decodeURIComponent(new URL(toFileUrl(absolute)).pathname),
-  };
+/** The user config, its path made absolute so the binary resolves references as they resolve here. */
+function userConfig(context: CommandContext): UserConfig | undefined {
+  const user = readUserConfig(context.source);
+  if (!user || !isFileSource(user.source)) return user;
+  return { ...user, source: absolutePath(user.source) };
 }

@@ -13,6 +13,8 @@ import { UsageError } from "../errors.ts";
 import { parseArgs as parsePythonArgs } from "../logging/_args.ts";
 import { isFileSource } from "../refs.ts";
 import type { Command, CommandContext } from "./types.ts";
+import { absolutePath } from "../paths.ts";
+import { resolvePath } from "../server/config.ts";
 
 /** The environment variables aio itself reads (all optional). */
 export const AIO_ENV_NAMES: readonly string[] = [
@@ -66,7 +68,7 @@ export function permissionsFor(config: ConfigParser): PermissionSet {
     import: new Set(),
   };
   for (const file of config.files) {
-    if (isFileSource(file)) set.read.add(absolute(file));
+    if (isFileSource(file)) set.read.add(absolutePath(file));
   }
   for (const module of app.modules.slice(1)) addModule(set, module.url);
   for (const reference of configReferences(config)) {
@@ -120,8 +122,8 @@ function addServer(
     config.get(section, option, { fallback: undefined })?.trim();
   const path = get("path");
   if (path) {
-    set.read.add(absolute(path));
-    set.write.add(absolute(path));
+    set.read.add(absolutePath(path));
+    set.write.add(absolutePath(path));
     return;
   }
   const address = get("address") || "0.0.0.0";
@@ -129,7 +131,9 @@ function addServer(
   set.net.add(port && port !== "0" ? `${address}:${port}` : address);
   for (const option of ["cert", "key"]) {
     const file = get(option);
-    if (file) set.read.add(absolute(file));
+    if (file) {
+      set.read.add(resolvePath(file, config.source(section, option).file));
+    }
   }
 }
 
@@ -144,7 +148,7 @@ function addLogFile(
     const [path] = parsePythonArgs(
       config.get(section, "args", { fallback: "()" }),
     );
-    if (typeof path === "string") set.write.add(absolute(path));
+    if (typeof path === "string") set.write.add(absolutePath(path));
   } catch {
     // A bad args value is `aio check`'s to report; it grants nothing here.
   }
@@ -163,8 +167,4 @@ function envNames(config: ConfigParser): string[] {
     }
   }
   return [...names];
-}
-
-function absolute(path: string): string {
-  return path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
 }

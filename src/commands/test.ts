@@ -9,6 +9,7 @@ import { app, type LoadedModule } from "../app.ts";
 import { UsageError } from "../errors.ts";
 import { findDeno } from "../deno_path.ts";
 import { findConfigFile } from "../config/layers.ts";
+import { absolutePath } from "../paths.ts";
 import type { Command, CommandContext } from "./types.ts";
 
 /** The environment variable that hands the app's config to the tests. */
@@ -72,8 +73,7 @@ function configForTests(context: CommandContext): string {
   const { configString, configFile } = context.source;
   if (configString !== undefined) return configString;
   const file = configFile ?? findConfigFile();
-  if (file === undefined) return "";
-  return file.startsWith("/") ? file : `${Deno.cwd()}/${file}`;
+  return file === undefined ? "" : absolutePath(file);
 }
 
 function chooseModules(args: string[], configured: string[]): LoadedModule[] {

@@ -315,7 +315,7 @@ class SectionReader {
 }
 
 /** A file path from a config value: relative ones resolve against the file that holds the line. */
-function resolvePath(path: string, sourceFile: string): string {
+export function resolvePath(path: string, sourceFile: string): string {
   if (path.startsWith("/")) return path;
   const url = new URL(path, baseUrlOf(sourceFile));
   return url.protocol === "file:" ? decodeURIComponent(url.pathname) : path;

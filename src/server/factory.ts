@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { BindOptions } from "./bind_options.ts";
 import { listenStream, type StreamServer } from "./tcp.ts";
 import type { ProtocolClass } from "./transport.ts";
 import {
@@ -14,23 +15,9 @@ import {
 } from "./udp.ts";
 
 /** Options for {@linkcode createServer}. */
-export interface CreateServerOptions {
-  /** The address to listen on; default all interfaces (`0.0.0.0`). */
-  hostname?: string;
-  /** The port; 0 picks a free one. Not used with `path`. */
-  port?: number;
+export interface CreateServerOptions extends BindOptions {
   /** `tcp` (default), `udp`, `unix` (needs `path`) or `tls` (needs `cert` and `key`). */
   transport?: "tcp" | "udp" | "unix" | "tls";
-  /** The unix socket path. */
-  path?: string;
-  /** The TLS certificate chain, PEM text (not a file name). */
-  cert?: string;
-  /** The TLS private key, PEM text (not a file name). */
-  key?: string;
-  /** Sets `SO_REUSEPORT` (tcp and tls need `--unstable-net`; udp uses `SO_REUSEADDR`). */
-  reusePort?: boolean;
-  /** The server's name, for log messages; default `"server"`. */
-  name?: string;
 }
 
 /** What {@linkcode createServer} returns: a stream server or a UDP endpoint. */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { BindOptions } from "./bind_options.ts";
 import { getLogger } from "@logtape/logtape";
 import { settlesWithin } from "./_deadline.ts";
 
@@ -16,23 +17,8 @@ export type HttpHandler = (
   info: Deno.ServeHandlerInfo,
 ) => Response | Promise<Response>;
 
-/** Options for {@linkcode serveHttp}. */
-export interface HttpServeOptions {
-  /** The server's name, for log messages; default `"server"`. */
-  name?: string;
-  /** The address to listen on; default all interfaces (`0.0.0.0`). */
-  hostname?: string;
-  /** The port; 0 picks a free one. */
-  port?: number;
-  /** Serve on this unix socket instead of a port. */
-  path?: string;
-  /** The certificate chain, PEM; with `key` the server speaks https. */
-  cert?: string;
-  /** The private key, PEM. */
-  key?: string;
-  /** Sets `SO_REUSEPORT` (Linux). */
-  reusePort?: boolean;
-}
+/** Options for {@linkcode serveHttp}: with `cert` and `key` it speaks https. */
+export type HttpServeOptions = BindOptions;
 
 /**
  * Serves `handler`. A handler that throws (or rejects) is logged with the

@@ -26,6 +26,7 @@ import { DatagramServer } from "./udp.ts";
 export { readServerSpec } from "./config.ts";
 export type { RefOption, ServerSpec, ServerTransport } from "./config.ts";
 export { createServer } from "./factory.ts";
+export type { BindOptions } from "./bind_options.ts";
 export type { CreateServerOptions, ProtocolServer } from "./factory.ts";
 export { HttpServer } from "./http.ts";
 export type { HttpHandler } from "./http.ts";

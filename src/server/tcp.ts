@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { BindOptions } from "./bind_options.ts";
 import { getLogger } from "@logtape/logtape";
 import { settlesWithin, sleep } from "./_deadline.ts";
 import {
@@ -19,23 +20,10 @@ const logger = getLogger(["aio", "server"]);
 const ACCEPT_RETRY_MS = 100;
 
 /** Options for {@linkcode listenStream}. */
-export interface StreamListenOptions {
-  /** The server's name, for log messages; default `"server"`. */
-  name?: string;
+/** Options for {@linkcode listenStream}. */
+export interface StreamListenOptions extends BindOptions {
   /** `tcp` (default), `unix` (needs `path`) or `tls` (needs `cert` and `key`). */
   transport?: "tcp" | "unix" | "tls";
-  /** The address to listen on; default all interfaces (`0.0.0.0`). */
-  hostname?: string;
-  /** The port; 0 picks a free one. */
-  port?: number;
-  /** The unix socket path. */
-  path?: string;
-  /** The TLS certificate chain, PEM. */
-  cert?: string;
-  /** The TLS private key, PEM. */
-  key?: string;
-  /** Sets `SO_REUSEPORT` (Linux); Deno needs `--unstable-net` for it. */
-  reusePort?: boolean;
 }
 
 /**

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { BindOptions } from "./bind_options.ts";
 import dgram from "node:dgram";
 import type { Buffer } from "node:buffer";
 import { getLogger } from "@logtape/logtape";
@@ -55,17 +56,11 @@ export interface DatagramProtocol {
 /** A class whose instances are {@linkcode DatagramProtocol}s. */
 export type DatagramProtocolClass = new () => DatagramProtocol;
 
-/** Options for {@linkcode listenUdp}. */
-export interface UdpListenOptions {
-  /** The server's name, for log messages; default `"server"`. */
-  name?: string;
-  /** The address to bind; default all interfaces (`0.0.0.0`). */
-  hostname?: string;
-  /** The port; 0 picks a free one. */
-  port?: number;
-  /** Lets several sockets bind the same port (`SO_REUSEADDR`). */
-  reusePort?: boolean;
-}
+/** Options for {@linkcode listenUdp}: a UDP endpoint has no socket path or TLS. */
+export type UdpListenOptions = Pick<
+  BindOptions,
+  "name" | "hostname" | "port" | "reusePort"
+>;
 
 /**
  * Binds a UDP endpoint and serves `protocol` on it. Rejects with the bind

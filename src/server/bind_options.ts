@@ -1,0 +1,23 @@
+/**
+ * Where and how a server listens: the options every server kind shares.
+ *
+ * @module
+ */
+
+/** The address, port or socket, and TLS material of a server. */
+export interface BindOptions {
+  /** The server's name, for log messages; default `"server"`. */
+  name?: string;
+  /** The address to listen on; default all interfaces (`0.0.0.0`). */
+  hostname?: string;
+  /** The port; 0 picks a free one. Not used with `path`. */
+  port?: number;
+  /** Listen on this unix socket instead of a port. */
+  path?: string;
+  /** The TLS certificate chain, PEM text (not a file name). */
+  cert?: string;
+  /** The TLS private key, PEM text (not a file name). */
+  key?: string;
+  /** Sets `SO_REUSEPORT` (tcp and tls need `--unstable-net`; udp uses `SO_REUSEADDR`). */
+  reusePort?: boolean;
+}
