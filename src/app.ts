@@ -7,7 +7,7 @@
  */
 
 import type { ConfigParser } from "./config/config_parser.ts";
-import type { ConfigError } from "./config/errors.ts";
+import { ConfigError, errorAt } from "./config/errors.ts";
 import {
   buildConfig,
   type ConfigSourceOptions,
@@ -42,6 +42,33 @@ export const LIFECYCLE_SIGNALS = [
 const logger = getLogger("aio.app");
 /** The least time `aio-stopped`'s listeners get, even when the wind-down used the whole deadline. */
 const STOPPED_GRACE_MS = 250;
+/** `[aio] shutdown_timeout` when the config has none. */
+const DEFAULT_SHUTDOWN_TIMEOUT_S = 10;
+
+/**
+ * `[aio] shutdown_timeout` in milliseconds: a non-negative number of
+ * seconds. A bad value goes to `errors` (so `run` and `check` report it up
+ * front, not at the stop) and the default is used.
+ */
+export function readShutdownTimeout(
+  config: ConfigParser,
+  errors: ConfigError[],
+): number {
+  try {
+    const seconds = config.getFloat("aio", "shutdown_timeout", {
+      fallback: DEFAULT_SHUTDOWN_TIMEOUT_S,
+    });
+    if (seconds >= 0 && Number.isFinite(seconds)) return seconds * 1000;
+    errors.push(errorAt(
+      config.source("aio", "shutdown_timeout"),
+      `[aio] shutdown_timeout must be a number of seconds, 0 or more, not ${seconds}`,
+    ));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    errors.push(error);
+  }
+  return DEFAULT_SHUTDOWN_TIMEOUT_S * 1000;
+}
 
 /**
  * aio's application state. Use the shared {@linkcode app} instance.
@@ -65,6 +92,7 @@ export class App {
   servers: Record<string, Server> = {};
   #schedules: ScheduleSet | undefined;
   #running = false;
+  #shutdownTimeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_S * 1000;
   #unregisterFlush: (() => void) | undefined;
 
   /** Whether the app has started and not yet stopped. */
@@ -102,20 +130,28 @@ export class App {
     if (!config || !signals) {
       throw new Error("The app must be loaded before it starts");
     }
+    // Every config problem is found before anything starts, and reported
+    // together, as `aio check` reports them.
     const errors: ConfigError[] = [];
+    this.#shutdownTimeoutMs = readShutdownTimeout(config, errors);
     await attachListeners(config, signals, errors);
     const schedules = await armSchedules(config, errors);
+    // The server layer loads only for apps that have servers: start-up
+    // time is part of what aio promises.
+    const serverLayer = sectionsWithPrefix(config, "server/").length > 0
+      ? await import("./server/mod.ts")
+      : undefined;
+    for (const section of sectionsWithPrefix(config, "server/")) {
+      errors.push(...serverLayer!.readServerSpec(config, section).errors);
+    }
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1) throw new ConfigErrors(errors);
     this.#running = true;
     await this.#emitLifecycle("aio-starting");
     try {
-      // The server layer loads only for apps that have servers: start-up
-      // time is part of what aio promises.
-      if (sectionsWithPrefix(config, "server/").length > 0) {
-        const { startServers } = await import("./server/mod.ts");
-        this.servers = await startServers(config, {
-          shutdownTimeoutMs: this.shutdownTimeoutMs,
+      if (serverLayer) {
+        this.servers = await serverLayer.startServers(config, {
+          shutdownTimeoutMs: this.#shutdownTimeoutMs,
         });
       }
     } catch (error) {
@@ -131,11 +167,9 @@ export class App {
     await this.#emitLifecycle("aio-started");
   }
 
-  /** `[aio] shutdown_timeout` in milliseconds (default 10 s). */
+  /** `[aio] shutdown_timeout` in milliseconds (default 10 s), as read at start. */
   get shutdownTimeoutMs(): number {
-    const seconds =
-      this.config?.getFloat("aio", "shutdown_timeout", { fallback: 10 }) ?? 10;
-    return Math.max(0, seconds * 1000);
+    return this.#shutdownTimeoutMs;
   }
 
   /**

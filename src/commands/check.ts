@@ -5,7 +5,7 @@
  * @module
  */
 
-import { app } from "../app.ts";
+import { app, readShutdownTimeout } from "../app.ts";
 import { ConfigError } from "../config/errors.ts";
 import type { ConfigParser } from "../config/config_parser.ts";
 import { ConfigErrors, UsageError } from "../errors.ts";
@@ -34,6 +34,7 @@ export const checkCommand: Command = {
     try {
       const config = await app.load(context.source);
       const errors: ConfigError[] = [...validateLogging(config)];
+      readShutdownTimeout(config, errors);
       await attachListeners(config, new Signals(), errors);
       const schedules = await resolveSchedules(config, errors);
       errors.push(...await checkServers(config));

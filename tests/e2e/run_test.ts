@@ -240,3 +240,24 @@ Deno.test("a pidfile naming an unrelated live process is neither signalled nor o
     await bystander.status;
   }
 });
+
+Deno.test("aio run reports every config problem before starting anything", async () => {
+  const dir = await tempApp(`[aio]
+shutdown_timeout = soon
+
+[schedule/x]
+func = ${fixtures}recorder.ts#scheduled
+cron = 61 * * * *
+
+[server/s]
+handler = ${fixtures}recorder.ts#listener
+port = abc
+`);
+  const result = await runCli(["run"], { cwd: dir });
+  equal(result.code, 78);
+  const lines = result.stderr.trim().split("\n");
+  equal(lines.length, 3, result.stderr);
+  match(lines[0], /^aio: config error: aio\.conf:2: .*shutdown_timeout/);
+  match(lines[1], /^aio: config error: aio\.conf:6: Bad cron expression/);
+  match(lines[2], /^aio: config error: aio\.conf:10: \[server\/s\] port/);
+});
