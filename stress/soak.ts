@@ -55,7 +55,10 @@ export async function soak(options: SoakOptions = {}): Promise<PartResult> {
   const clients = options.clients ?? 16;
   const seed = options.seed ?? seedFrom(undefined);
   const durationMs = minutes * 60_000;
-  const warmupMs = Math.max(10_000, durationMs * 0.1);
+  // Under this load RSS settles in about 90 s (the V8 heap and the
+  // allocator's arenas grow to their working size); a shorter soak ends
+  // before that and its growth figure says little.
+  const warmupMs = Math.min(120_000, durationMs * 0.4);
   const compareMs = Math.min(COMPARE_MS, (durationMs - warmupMs) / 3);
   const failures: string[] = [];
   const app = await StressApp.start();

@@ -148,3 +148,14 @@ async function exists(path: string): Promise<boolean> {
 }
 
 export { CLI };
+
+Deno.test("mod.ts runs the CLI when it is the main module, as jsr:@aio/app does", async () => {
+  // The seed module imports mod.ts while mod.ts, the main module, runs the
+  // CLI: this deadlocks if mod.ts ever awaits at top level.
+  const result = await runCli(["check"], { cwd: root, entry: `${root}mod.ts` });
+  equal(result.code, 0, result.stderr);
+  match(
+    result.stdout,
+    /config OK: 2 module\(s\), 1 listener\(s\), 1 schedule\(s\), 3 server\(s\)/,
+  );
+});
