@@ -55,6 +55,12 @@ export interface LoadControl {
   nextId: number;
   /** Largest padding a request asks for, in bytes. */
   maxSize: number;
+  /** The share of requests that ask for a large answer instead (0 to 1). */
+  largeShare?: number;
+  /** Largest padding of a large answer, in bytes. */
+  largeSize?: number;
+  /** The share of connections that read slowly (a pause before each read of at most 64 KB). */
+  slowShare?: number;
   /** Most requests on one connection. */
   maxRequests: number;
   /** A pause between requests, in ms (0: none). */
@@ -70,7 +76,9 @@ async function connect(
   const startedAt = performance.now();
   try {
     const conn = await Deno.connect({ hostname: HOST, port });
-    if (stats.firstRefusalAt !== undefined && startedAt > stats.firstRefusalAt) {
+    if (
+      stats.firstRefusalAt !== undefined && startedAt > stats.firstRefusalAt
+    ) {
       stats.acceptedAfterRefusal++;
     }
     return conn;
@@ -92,16 +100,19 @@ async function connect(
 class Reader {
   #conn: Deno.Conn;
   #chunk = new Uint8Array(64 * 1024);
+  #pauseMs: number;
   bytes = new Uint8Array(0);
   /** Bytes received for the current answer. */
   received = 0;
 
-  constructor(conn: Deno.Conn) {
+  constructor(conn: Deno.Conn, pauseMs = 0) {
     this.#conn = conn;
+    this.#pauseMs = pauseMs;
   }
 
   /** Reads once more; false at EOF or on an error. */
   async more(): Promise<boolean> {
+    if (this.#pauseMs) await pause(this.#pauseMs);
     let count: number | null;
     try {
       count = await this.#conn.read(this.#chunk);
@@ -159,12 +170,12 @@ export async function httpSession(
 ): Promise<boolean> {
   const conn = await connect(port, stats, control);
   if (!conn) return false;
-  const reader = new Reader(conn);
+  const reader = new Reader(conn, readPause(control));
   try {
     const requests = 1 + Math.floor(control.random() * control.maxRequests);
     for (let i = 0; i < requests && !control.done; i++) {
       const id = control.nextId++;
-      const size = Math.floor(control.random() * control.maxSize);
+      const size = pickSize(control);
       const sent = await send(
         conn,
         `GET /?id=${id}&size=${size} HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`,
@@ -193,9 +204,10 @@ async function readHttpAnswer(
   let headerEnd = -1;
   while ((headerEnd = indexOfCrlf2(reader.bytes)) < 0) {
     if (!await reader.more()) {
-      return reader.received === 0
-        ? { outcome: "notAccepted", detail: "" }
-        : { outcome: "lost", detail: `headers cut after ${reader.received} bytes` };
+      return reader.received === 0 ? { outcome: "notAccepted", detail: "" } : {
+        outcome: "lost",
+        detail: `headers cut after ${reader.received} bytes`,
+      };
     }
   }
   const head = decoder.decode(reader.take(headerEnd + 4));
@@ -203,7 +215,10 @@ async function readHttpAnswer(
   const length = Number(head.match(/\r\ncontent-length: *(\d+)/i)?.[1] ?? NaN);
   const closing = /\r\nconnection: *close/i.test(head);
   if (status !== "200" || !Number.isFinite(length)) {
-    return { outcome: "lost", detail: `bad head ${JSON.stringify(head.slice(0, 200))}` };
+    return {
+      outcome: "lost",
+      detail: `bad head ${JSON.stringify(head.slice(0, 200))}`,
+    };
   }
   while (reader.bytes.length < length) {
     if (!await reader.more()) {
@@ -238,14 +253,14 @@ export async function tcpSession(
 ): Promise<boolean> {
   const conn = await connect(port, stats, control);
   if (!conn) return false;
-  const reader = new Reader(conn);
+  const reader = new Reader(conn, readPause(control));
   try {
     const requests = 1 + Math.floor(control.random() * control.maxRequests);
     for (let i = 0; i < requests && !control.done; i++) {
       const id = control.nextId++;
       const a = Math.floor(control.random() * 1000);
       const b = Math.floor(control.random() * 1000);
-      const size = Math.floor(control.random() * control.maxSize);
+      const size = pickSize(control);
       const sent = await send(conn, `${id} ${a} ${b} ${size}\n`);
       const expected = `${id} ${a + b} ${"x".repeat(size)}\n`;
       reader.received = 0;
@@ -275,6 +290,19 @@ export async function tcpSession(
     conn.close();
   }
   return true;
+}
+
+/** A slow reader pauses 5 ms before each read: about 10 MB/s at most. */
+function readPause(control: LoadControl): number {
+  return control.slowShare && control.random() < control.slowShare ? 5 : 0;
+}
+
+/** A padding size: mostly small, sometimes large (answers that outgrow the socket buffers). */
+function pickSize(control: LoadControl): number {
+  const large = control.largeShare && control.random() < control.largeShare;
+  return Math.floor(
+    control.random() * (large ? control.largeSize ?? 0 : control.maxSize),
+  );
 }
 
 function pause(ms: number): Promise<void> {

@@ -87,19 +87,33 @@ function randomBytes(random: () => number, max: number): Uint8Array {
   return bytes;
 }
 
-async function openStream(kind: Kind, targets: FuzzTargets): Promise<Deno.Conn> {
-  if (kind === "unix") return await Deno.connect({ transport: "unix", path: targets.unix });
-  if (kind === "tls") {
-    return await Deno.connectTls({ hostname: HOST, port: targets.tls, caCerts: [TLS_CERT] });
+async function openStream(
+  kind: Kind,
+  targets: FuzzTargets,
+): Promise<Deno.Conn> {
+  if (kind === "unix") {
+    return await Deno.connect({ transport: "unix", path: targets.unix });
   }
-  return await Deno.connect({ hostname: HOST, port: targets[kind as "tcp" | "http"] });
+  if (kind === "tls") {
+    return await Deno.connectTls({
+      hostname: HOST,
+      port: targets.tls,
+      caCerts: [TLS_CERT],
+    });
+  }
+  return await Deno.connect({
+    hostname: HOST,
+    port: targets[kind as "tcp" | "http"],
+  });
 }
 
 /** Writes, ignoring a peer that is gone (that is the point of the exercise). */
 async function writeQuietly(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   try {
     let offset = 0;
-    while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
+    while (offset < bytes.length) {
+      offset += await conn.write(bytes.subarray(offset));
+    }
   } catch {
     // The server may drop a hostile connection whenever it likes.
   }
@@ -110,10 +124,15 @@ async function readFor(conn: Deno.Conn, ms: number): Promise<number> {
   const buffer = new Uint8Array(64 * 1024);
   let total = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<null>((resolve) => timer = setTimeout(() => resolve(null), ms));
+  const timeout = new Promise<null>((resolve) =>
+    timer = setTimeout(() => resolve(null), ms)
+  );
   try {
     while (true) {
-      const count = await Promise.race([conn.read(buffer).catch(() => null), timeout]);
+      const count = await Promise.race([
+        conn.read(buffer).catch(() => null),
+        timeout,
+      ]);
       if (count === null) break;
       total += count;
     }
@@ -164,7 +183,9 @@ async function fuzzStream(
     if (style === 0) return; // connect, close at once
     let payload = randomBytes(random, style === 4 ? 200_000 : 4096);
     if (kind === "http" && random() < 0.6) {
-      const prefix = encoder.encode(HTTP_PREFIXES[Math.floor(random() * HTTP_PREFIXES.length)]);
+      const prefix = encoder.encode(
+        HTTP_PREFIXES[Math.floor(random() * HTTP_PREFIXES.length)],
+      );
       const joined = new Uint8Array(prefix.length + payload.length);
       joined.set(prefix);
       joined.set(payload, prefix.length);
@@ -208,7 +229,10 @@ async function fuzzUdp(
 }
 
 /** A good request to each server, answered correctly within `ms`; names the kinds that failed. */
-export async function checkAll(targets: FuzzTargets, ms = 5000): Promise<string[]> {
+export async function checkAll(
+  targets: FuzzTargets,
+  ms = 5000,
+): Promise<string[]> {
   const failed: string[] = [];
   await Promise.all(KINDS.map(async (kind) => {
     try {
@@ -285,7 +309,11 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export async function fuzzServers(
   targets: FuzzTargets,
   random: () => number,
-  options: { until: (round: number) => boolean; perRound?: number; concurrency?: number },
+  options: {
+    until: (round: number) => boolean;
+    perRound?: number;
+    concurrency?: number;
+  },
 ): Promise<{ counts: FuzzCounts; failures: string[] }> {
   const counts: FuzzCounts = { cases: 0, bytesSent: 0, goodChecks: 0 };
   const failures: string[] = [];

@@ -30,21 +30,49 @@ export interface Stopped {
   ticks: number;
 }
 
+/** How to start the stress app. */
+export interface StressAppOptions {
+  /** Permission flags instead of `-A`. */
+  denoFlags?: string[];
+  /** Another config file (see {@linkcode stressConfigWith}). */
+  config?: string;
+}
+
+/**
+ * Writes a copy of the stress app's config with `[aio] shutdown_timeout`
+ * changed into `dir`, its references made absolute; returns its path.
+ */
+export function stressConfigWith(dir: string, shutdownTimeout: number): string {
+  const fixture = STRESS_CONF.replace(/aio\.conf$/, "");
+  const text = Deno.readTextFileSync(STRESS_CONF)
+    .replaceAll("./stress_app.ts", `${fixture}stress_app.ts`)
+    .replace(
+      /^shutdown_timeout = .*$/m,
+      `shutdown_timeout = ${shutdownTimeout}`,
+    );
+  const path = `${dir}/aio.conf`;
+  Deno.writeTextFileSync(path, text);
+  return path;
+}
+
 /** A running stress app. */
 export class StressApp {
   readonly process: CliProcess;
   ports!: Ports;
 
-  /** Starts `aio -c tests/fixtures/stress/aio.conf run`, with `-A` unless `denoFlags` are given. */
-  constructor(options: { denoFlags?: string[] } = {}) {
-    this.process = new CliProcess(["-c", STRESS_CONF, "run"], {
-      cwd: ROOT,
-      denoFlags: options.denoFlags,
-    });
+  /** Starts `aio -c tests/fixtures/stress/aio.conf run` (or `config`), with `-A` unless `denoFlags` are given. */
+  constructor(options: StressAppOptions = {}) {
+    this.process = new CliProcess(
+      ["-c", options.config ?? STRESS_CONF, "run"],
+      {
+        cwd: ROOT,
+        denoFlags: options.denoFlags,
+      },
+    );
   }
 
   /** Starts the app and resolves once it printed its ports. */
-  static async start(options: { denoFlags?: string[] } = {}): Promise<StressApp> {
+  static async start(options: StressAppOptions = {}): Promise<StressApp> {
     const app = new StressApp(options);
     await app.process.waitFor(/^PORTS .*$/m);
     app.ports = JSON.parse(

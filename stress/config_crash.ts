@@ -23,7 +23,9 @@ export const NAME = "2. aio config -s is crash-safe";
 
 /** A config of about 1 MB: many sections, the option to set in the middle. */
 export function bigConfig(): string {
-  const parts = ["# A 1 MB config for the crash test\n[aio]\nlog_level = INFO\n"];
+  const parts = [
+    "# A 1 MB config for the crash test\n[aio]\nlog_level = INFO\n",
+  ];
   let size = parts[0].length;
   for (let i = 0; size < 1_000_000; i++) {
     const part = `\n[section ${i}]\nkey = value ${i}\n  continued ${
@@ -67,9 +69,13 @@ export async function configCrash(
     // Time a few sets first, so kills land anywhere in a run's length, and
     // half of them in its last part, where the temporary file is written.
     const timings = [];
-    for (let i = 0; i < 3; i++) timings.push(await timeSet(file, `warm-${i}`, dir));
+    for (let i = 0; i < 3; i++) {
+      timings.push(await timeSet(file, `warm-${i}`, dir));
+    }
     const runMs = Math.max(...timings.map((timing) => timing.runMs));
-    const writeFromMs = Math.min(...timings.map((timing) => timing.writeFromMs));
+    const writeFromMs = Math.min(
+      ...timings.map((timing) => timing.writeFromMs),
+    );
     const writeToMs = Math.max(...timings.map((timing) => timing.writeToMs));
     const outcomes = { old: 0, new: 0, finished: 0, tmpLeftByKill: 0 };
     let current = "warm-2";
@@ -118,7 +124,9 @@ export async function configCrash(
       if (trial % 10 === 0 || trial === trials) {
         const clean = `clean-${trial}`;
         const { code } = await setCommand(file, clean).output();
-        if (code !== 0) failures.push(`trial ${trial}: a clean set exited ${code}`);
+        if (code !== 0) {
+          failures.push(`trial ${trial}: a clean set exited ${code}`);
+        }
         current = clean;
         const left = temporaryFiles(dir);
         if (left.length > 0) {

@@ -42,7 +42,9 @@ export async function fastTests(): Promise<PartResult> {
     const summary = text.match(/^(ok|FAILED) \| .*$/m)?.[0] ?? "no summary";
     figures[`deno ${args.join(" ")}`] = summary;
     if (code !== 0) {
-      const failed = [...text.matchAll(/^(.*) \.\.\. FAILED/gm)].map((m) => m[1]);
+      const failed = [...text.matchAll(/^(.*) \.\.\. FAILED/gm)].map((m) =>
+        m[1]
+      );
       failures.push(
         `${run.files.join(" ")}: ${failed.join("; ") || summary}`,
       );

@@ -9,8 +9,8 @@ import {
   type PartResult,
   ROOT,
   runAlone,
-  STRESS_CONF,
   sleep,
+  STRESS_CONF,
 } from "./_common.ts";
 import { StressApp } from "./_stress_app.ts";
 
@@ -62,12 +62,17 @@ export async function leastPrivilege(): Promise<PartResult> {
     if ((await response.text()) !== "ok 7\nxxx") {
       failures.push("stress app: wrong HTTP answer");
     }
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: app.ports.tcp });
+    const conn = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: app.ports.tcp,
+    });
     await conn.write(new TextEncoder().encode("8 2 3 2\n"));
     const buffer = new Uint8Array(64);
     const count = await conn.read(buffer);
     conn.close();
-    if (new TextDecoder().decode(buffer.subarray(0, count ?? 0)) !== "8 5 xx\n") {
+    if (
+      new TextDecoder().decode(buffer.subarray(0, count ?? 0)) !== "8 5 xx\n"
+    ) {
       failures.push("stress app: wrong TCP answer");
     }
     await app.process.waitFor(/^STATS .*"hits":2/m);

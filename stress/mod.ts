@@ -16,7 +16,7 @@ import { NAME as STOP, stopUnderLoad } from "./stop_under_load.ts";
 import { configCrash, NAME as CRASH } from "./config_crash.ts";
 import { NAME as SOAK, soak } from "./soak.ts";
 import { configFuzz, NAME as FUZZ } from "./config_fuzz.ts";
-import { NAME as FAST, fastTests } from "./fast_tests.ts";
+import { fastTests, NAME as FAST } from "./fast_tests.ts";
 import { NAME as SERVER_FUZZ, serverFuzz } from "./server_fuzz.ts";
 import { NAME as NOTHING, nothingRuns } from "./nothing_runs.ts";
 import { leastPrivilege, NAME as PRIVILEGE } from "./least_privilege.ts";
@@ -52,7 +52,11 @@ console.log(
 );
 const started = performance.now();
 const results: PartResult[] = [];
-async function part(number: string, name: string, run: () => Promise<PartResult>) {
+async function part(
+  number: string,
+  name: string,
+  run: () => Promise<PartResult>,
+) {
   if (!wanted(number)) return;
   console.log(`\n== ${name}`);
   const result = await timed(name, run);
@@ -60,10 +64,16 @@ async function part(number: string, name: string, run: () => Promise<PartResult>
   results.push(result);
 }
 
-await part("1", STOP, () =>
-  stopUnderLoad({ trials: size("stop-trials", 100, 10), seed }));
-await part("2", CRASH, () =>
-  configCrash({ trials: size("crash-trials", 200, 20), seed }));
+await part(
+  "1",
+  STOP,
+  () => stopUnderLoad({ trials: size("stop-trials", 100, 10), seed }),
+);
+await part(
+  "2",
+  CRASH,
+  () => configCrash({ trials: size("crash-trials", 200, 20), seed }),
+);
 if (wanted("3") && wanted("5")) {
   console.log(`\n== ${SOAK}, with ${FUZZ} alongside`);
   const [soakResult, fuzzResult] = await Promise.all([
@@ -78,8 +88,11 @@ if (wanted("3") && wanted("5")) {
   await part("3", SOAK, () => soak({ minutes: soakMinutes, seed }));
   await part("5", FUZZ, () => configFuzz({ minutes: fuzzMinutes, seed }));
 }
-await part("5", SERVER_FUZZ, () =>
-  serverFuzz({ seconds: size("server-fuzz-seconds", 120, 15), seed }));
+await part(
+  "5",
+  SERVER_FUZZ,
+  () => serverFuzz({ seconds: size("server-fuzz-seconds", 120, 15), seed }),
+);
 await part("4", FAST, fastTests);
 await part("6", NOTHING, nothingRuns);
 await part("7", PRIVILEGE, leastPrivilege);
@@ -90,7 +103,9 @@ for (const result of results) {
   console.log(
     `${result.ok ? "PASS" : "FAIL"}  ${result.name}  (${
       result.seconds?.toFixed(0)
-    } s${result.failures.length ? `, ${result.failures.length} failures` : ""})`,
+    } s${
+      result.failures.length ? `, ${result.failures.length} failures` : ""
+    })`,
   );
 }
 if (values.json) {

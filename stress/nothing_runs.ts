@@ -14,8 +14,7 @@ export const NAME = "6. Nothing runs that the config did not ask for";
 
 /** What the smuggled code prints; the config holds only its pieces, so an error message quoting the config cannot fake it. */
 const MARKER = "AIO_STRESS_CODE_RAN";
-const PRINT =
-  `console.log(["AIO","STRESS","CODE","RAN"].join("_"))`;
+const PRINT = `console.log(["AIO","STRESS","CODE","RAN"].join("_"))`;
 
 /** References a config might hold to smuggle code in; none may run anything. */
 export const HOSTILE_REFS = [

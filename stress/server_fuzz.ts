@@ -22,7 +22,9 @@ export interface ServerFuzzOptions {
 export const NAME = "5b. Hostile input: every server kind";
 
 /** A module that prints the servers' addresses once started. */
-const PRINT_ADDRS = `import { app } from "${new URL("../mod.ts", import.meta.url).href}";
+const PRINT_ADDRS = `import { app } from "${
+  new URL("../mod.ts", import.meta.url).href
+}";
 export function started() {
   const addr = (name) => app.servers[name].addr;
   console.log("ADDRS " + JSON.stringify({
@@ -81,7 +83,11 @@ export async function serverFuzz(
       kinds.set(key, (kinds.get(key) ?? 0) + 1);
     }
     if (logged.some((line) => /panic|Uncaught/i.test(line))) {
-      failures.push(`crash in stderr: ${logged.find((line) => /panic|Uncaught/i.test(line))}`);
+      failures.push(
+        `crash in stderr: ${
+          logged.find((line) => /panic|Uncaught/i.test(line))
+        }`,
+      );
     }
     return {
       name: NAME,
@@ -91,7 +97,8 @@ export async function serverFuzz(
         seconds,
         "hostile cases": counts.cases,
         "MB sent": (counts.bytesSent / 1e6).toFixed(1),
-        "rounds, each checked with a good request to every server": counts.goodChecks,
+        "rounds, each checked with a good request to every server":
+          counts.goodChecks,
         "open fds before / after": `${fdsBefore} / ${fdsAfter}`,
         "RSS kB before / after": `${rssBefore} / ${rssAfter}`,
         "log lines (WARNING and up) by kind": Object.fromEntries(kinds),

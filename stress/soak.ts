@@ -150,7 +150,8 @@ export async function soak(options: SoakOptions = {}): Promise<PartResult> {
       seed,
       minutes,
       "warm-up s": warmupMs / 1000,
-      clients: `${clients} HTTP + ${clients} TCP, ${control.pauseMs} ms between requests`,
+      clients:
+        `${clients} HTTP + ${clients} TCP, ${control.pauseMs} ms between requests`,
       "requests answered": http.complete + tcp.complete,
       "requests per second": ((http.complete + tcp.complete) / seconds)
         .toFixed(0),
@@ -207,7 +208,9 @@ function scheduleTiming(windows: Stats[]): {
   const lateStart = mean(head);
   const lateEnd = mean(tail);
   if (ran < due * 0.95) {
-    failures.push(`schedule: ${ran} of ${due} runs in the last ${tail.length} s`);
+    failures.push(
+      `schedule: ${ran} of ${due} runs in the last ${tail.length} s`,
+    );
   }
   if (lateEnd > Math.max(10, 2 * lateStart)) {
     failures.push(
@@ -237,7 +240,9 @@ function checkAnswers(
   failures: string[],
 ): void {
   if (stats.lost > 0) {
-    failures.push(`${kind}: ${stats.lost} lost: ${stats.lossDetails.join("; ")}`);
+    failures.push(
+      `${kind}: ${stats.lost} lost: ${stats.lossDetails.join("; ")}`,
+    );
   }
   if (stats.refused + stats.connectFailed > 0) {
     failures.push(

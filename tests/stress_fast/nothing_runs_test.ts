@@ -67,14 +67,22 @@ async function modeOf(path: string): Promise<number> {
 Deno.test("aio config -s: a new aio.conf is not world-writable even under umask 000; an existing file keeps its mode", async () => {
   const dir = await Deno.makeTempDir({ prefix: "aio_modes_" });
   try {
-    equal(await withUmask("000", dir, ["config", "-s", "aio:log_level", "DEBUG"]), 0);
+    equal(
+      await withUmask("000", dir, ["config", "-s", "aio:log_level", "DEBUG"]),
+      0,
+    );
     const mode = await modeOf(`${dir}/aio.conf`);
     equal(mode & 0o022, 0, `new aio.conf has mode ${mode.toString(8)}`);
     equal(mode, 0o644);
     for (const kept of [0o600, 0o640, 0o604, 0o660]) {
       await Deno.chmod(`${dir}/aio.conf`, kept);
       equal(
-        await withUmask("022", dir, ["config", "-s", "aio:log_level", `L${kept}`]),
+        await withUmask("022", dir, [
+          "config",
+          "-s",
+          "aio:log_level",
+          `L${kept}`,
+        ]),
         0,
       );
       equal((await modeOf(`${dir}/aio.conf`)).toString(8), kept.toString(8));

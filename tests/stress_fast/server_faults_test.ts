@@ -15,14 +15,29 @@ const decoder = new TextDecoder();
 /** What a failing protocol does, and what the log must say about it. */
 const PROTOCOLS: [string, RegExp][] = [
   ["ThrowsInConstructor", /constructor failed: Error: constructor exploded/],
-  ["ThrowsInConnectionMade", /connectionMade failed: Error: connectionMade exploded/],
+  [
+    "ThrowsInConnectionMade",
+    /connectionMade failed: Error: connectionMade exploded/,
+  ],
   ["ThrowsInDataReceived", /dataReceived failed: Error: dataReceived exploded/],
-  ["ThrowsStringInDataReceived", /dataReceived failed: a plain string from dataReceived/],
+  [
+    "ThrowsStringInDataReceived",
+    /dataReceived failed: a plain string from dataReceived/,
+  ],
   ["ThrowsUndefinedInDataReceived", /dataReceived failed: undefined/],
-  ["ThrowsObjectInDataReceived", /dataReceived failed: .*an object from dataReceived/],
-  ["RejectsInDataReceived", /dataReceived failed: TypeError: dataReceived rejected/],
+  [
+    "ThrowsObjectInDataReceived",
+    /dataReceived failed: .*an object from dataReceived/,
+  ],
+  [
+    "RejectsInDataReceived",
+    /dataReceived failed: TypeError: dataReceived rejected/,
+  ],
   ["ThrowsInEofReceived", /eofReceived failed: Error: eofReceived exploded/],
-  ["ThrowsInConnectionLost", /connectionLost failed: Error: connectionLost exploded/],
+  [
+    "ThrowsInConnectionLost",
+    /connectionLost failed: Error: connectionLost exploded/,
+  ],
 ];
 
 const HANDLERS: [string, RegExp][] = [
@@ -63,7 +78,9 @@ Deno.test("failing protocol callbacks and handlers are logged with server and ca
   const log = await logFile();
   let config = "[aio]\nshutdown_timeout = 1\n" + log.config +
     server("echo", "protocol", "Echo") + server("fine", "handler", "fine");
-  for (const [name] of PROTOCOLS) config += server(`p-${name}`, "protocol", name);
+  for (const [name] of PROTOCOLS) {
+    config += server(`p-${name}`, "protocol", name);
+  }
   for (const [name] of HANDLERS) config += server(`h-${name}`, "handler", name);
   try {
     await runner(["run"], { configString: config });
@@ -73,10 +90,16 @@ Deno.test("failing protocol callbacks and handlers are logged with server and ca
         const answer = await exchange(portOf(`p-${name}`));
         const echoes = name === "ThrowsInEofReceived" ||
           name === "ThrowsInConnectionLost";
-        equal(answer, echoes ? "hi\n" : "", `${name} answered ${JSON.stringify(answer)}`);
+        equal(
+          answer,
+          echoes ? "hi\n" : "",
+          `${name} answered ${JSON.stringify(answer)}`,
+        );
       }
       for (const [name] of HANDLERS) {
-        const response = await fetch(`http://127.0.0.1:${portOf(`h-${name}`)}/`);
+        const response = await fetch(
+          `http://127.0.0.1:${portOf(`h-${name}`)}/`,
+        );
         await response.body?.cancel();
         equal(response.status, 500, name);
       }
@@ -88,8 +111,12 @@ Deno.test("failing protocol callbacks and handlers are logged with server and ca
     await flushLogging();
     const text = await log.read();
     for (const [name, pattern] of [...PROTOCOLS, ...HANDLERS]) {
-      const server = PROTOCOLS.some(([p]) => p === name) ? `p-${name}` : `h-${name}`;
-      const lines = text.split("\n").filter((line) => line.includes(`Server ${server}:`));
+      const server = PROTOCOLS.some(([p]) => p === name)
+        ? `p-${name}`
+        : `h-${name}`;
+      const lines = text.split("\n").filter((line) =>
+        line.includes(`Server ${server}:`)
+      );
       ok(lines.length >= 2, `${server} logged ${lines.length} failures, not 2`);
       match(lines[0], pattern);
     }
@@ -105,16 +132,26 @@ Deno.test("a protocol that hangs holds its connection only until shutdown_timeou
       server("hangs", "protocol", "HangsInDataReceived") +
       server("echo", "protocol", "Echo"),
   });
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: portOf("hangs") });
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: portOf("hangs"),
+  });
   try {
     await conn.write(encoder.encode("anyone there?\n"));
-    equal(await exchange(portOf("echo")), "hi\n", "a hung callback blocks no one else");
+    equal(
+      await exchange(portOf("echo")),
+      "hi\n",
+      "a hung callback blocks no one else",
+    );
     const reading = conn.read(new Uint8Array(16)).catch(() => null);
     const started = performance.now();
     await app.clear();
     const elapsed = performance.now() - started;
     equal(await reading, null, "the hung connection was closed");
-    ok(elapsed >= 250, `stop took ${elapsed.toFixed(0)} ms: the timeout was not waited for`);
+    ok(
+      elapsed >= 250,
+      `stop took ${elapsed.toFixed(0)} ms: the timeout was not waited for`,
+    );
     ok(elapsed < 2000, `stop took ${elapsed.toFixed(0)} ms`);
   } finally {
     conn.close();
@@ -128,7 +165,9 @@ Deno.test("a handler that hangs cannot hold the stop beyond shutdown_timeout", a
       server("hangs", "handler", "hangs") + server("fine", "handler", "fine"),
   });
   const abort = new AbortController();
-  const hung = fetch(`http://127.0.0.1:${portOf("hangs")}/`, { signal: abort.signal })
+  const hung = fetch(`http://127.0.0.1:${portOf("hangs")}/`, {
+    signal: abort.signal,
+  })
     .catch(() => undefined);
   try {
     const fine = await fetch(`http://127.0.0.1:${portOf("fine")}/`);
@@ -136,7 +175,10 @@ Deno.test("a handler that hangs cannot hold the stop beyond shutdown_timeout", a
     const started = performance.now();
     await app.clear();
     const elapsed = performance.now() - started;
-    ok(elapsed >= 250, `stop took ${elapsed.toFixed(0)} ms: the timeout was not waited for`);
+    ok(
+      elapsed >= 250,
+      `stop took ${elapsed.toFixed(0)} ms: the timeout was not waited for`,
+    );
     ok(elapsed < 2000, `stop took ${elapsed.toFixed(0)} ms`);
   } finally {
     abort.abort();

@@ -18,7 +18,11 @@ Deno.test("every server kind survives random bytes and abrupt disconnects", asyn
   try {
     await runner(["run"], { configString: fuzzConfig(`${dir}/echo.sock`) });
     const targets = targetsOf(app.servers);
-    deepEqual(await checkAll(targets), [], "all servers answer before the fuzz");
+    deepEqual(
+      await checkAll(targets),
+      [],
+      "all servers answer before the fuzz",
+    );
     const random = prng(seed);
     const { counts, failures } = await fuzzServers(targets, random, {
       until: (round) => round >= 4,
