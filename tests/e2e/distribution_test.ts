@@ -159,3 +159,27 @@ Deno.test("mod.ts runs the CLI when it is the main module, as jsr:@aio/app does"
     /config OK: 2 module\(s\), 1 listener\(s\), 1 schedule\(s\), 3 server\(s\)/,
   );
 });
+
+Deno.test({
+  name:
+    "aio compile builds a binary that runs the app (where DENORT_BIN is set)",
+  // `deno compile` downloads its runtime unless DENORT_BIN names a local one;
+  // this machine can do neither, so CI runs the entry test above instead.
+  ignore: !Deno.env.get("DENORT_BIN"),
+  async fn() {
+    const dir = await tempApp(seedConfig, root);
+    try {
+      const built = await runCli(["compile", "-o", `${dir}/app`], { cwd: dir });
+      equal(built.code, 0, built.stderr);
+      const { code, stdout } = await new Deno.Command(`${dir}/app`, {
+        args: ["check"],
+        cwd: "/",
+        stdout: "piped",
+      }).output();
+      equal(code, 0);
+      match(new TextDecoder().decode(stdout), /config OK: 2 module\(s\)/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
