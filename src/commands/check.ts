@@ -7,14 +7,12 @@
 
 import { app, readShutdownTimeout } from "../app.ts";
 import { ConfigError } from "../config/errors.ts";
-import type { ConfigParser } from "../config/config_parser.ts";
 import { ConfigErrors, UsageError } from "../errors.ts";
 import { attachListeners, readListenerSpecs } from "../listeners.ts";
 import { resolveSchedules } from "../schedules.ts";
 import { Signals } from "../signals.ts";
 import { validateLogging } from "../logging.ts";
-import { readServerSpec } from "../server/mod.ts";
-import { loadRef, type RefKind } from "../refs.ts";
+import { checkServers } from "../server/mod.ts";
 import { sectionsWithPrefix } from "../config/sections.ts";
 import type { Command, CommandContext } from "./types.ts";
 
@@ -54,32 +52,3 @@ export const checkCommand: Command = {
     }
   },
 };
-
-const SERVER_REFS: Record<string, RefKind> = {
-  protocol: "class",
-  factory: "function",
-  handler: "function",
-};
-
-/** Every problem with the `[server/NAME]` sections, their references loaded but nothing bound. */
-async function checkServers(config: ConfigParser): Promise<ConfigError[]> {
-  const errors: ConfigError[] = [];
-  for (const section of sectionsWithPrefix(config, "server/")) {
-    errors.push(...readServerSpec(config, section).errors);
-    for (const [option, kind] of Object.entries(SERVER_REFS)) {
-      if (!config.has(section, option)) continue;
-      const source = config.source(section, option);
-      try {
-        await loadRef(
-          config.get(section, option),
-          { section, option, source },
-          kind,
-        );
-      } catch (error) {
-        if (!(error instanceof ConfigError)) throw error;
-        errors.push(error);
-      }
-    }
-  }
-  return errors;
-}

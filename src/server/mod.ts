@@ -166,24 +166,7 @@ export async function startServers(
   config: ConfigParser,
   options: { shutdownTimeoutMs?: number } = {},
 ): Promise<Record<string, Server>> {
-  const specs: ServerSpec[] = [];
-  const errors: ConfigError[] = [];
-  for (const section of config.sections()) {
-    if (!section.startsWith(SERVER_SECTION_PREFIX)) continue;
-    const result = readServerSpec(config, section);
-    errors.push(...result.errors);
-    if (result.spec) specs.push(result.spec);
-  }
-  throwAll(errors);
-  const loaded: LoadedSpec[] = [];
-  for (const spec of specs) {
-    try {
-      loaded.push(await loadSpec(spec));
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      errors.push(error);
-    }
-  }
+  const { loaded, errors } = await loadServers(config);
   throwAll(errors);
   const servers: Record<string, Server> = {};
   try {
@@ -198,6 +181,37 @@ export async function startServers(
     throw error;
   }
   return servers;
+}
+
+/**
+ * Every problem with the config's `[server/NAME]` sections, their
+ * references loaded and checked, nothing bound: what `aio check` reports.
+ */
+export async function checkServers(
+  config: ConfigParser,
+): Promise<ConfigError[]> {
+  return (await loadServers(config)).errors;
+}
+
+/** Reads every server section and loads its references, collecting every problem. */
+async function loadServers(
+  config: ConfigParser,
+): Promise<{ loaded: LoadedSpec[]; errors: ConfigError[] }> {
+  const loaded: LoadedSpec[] = [];
+  const errors: ConfigError[] = [];
+  for (const section of config.sections()) {
+    if (!section.startsWith(SERVER_SECTION_PREFIX)) continue;
+    const result = readServerSpec(config, section);
+    errors.push(...result.errors);
+    if (!result.spec) continue;
+    try {
+      loaded.push(await loadSpec(result.spec));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      errors.push(error);
+    }
+  }
+  return { loaded, errors };
 }
 
 /**
