@@ -6,6 +6,8 @@
  */
 
 import { AioError } from "./errors.ts";
+import { processAlive } from "./process_alive.ts";
+import { LOG_FILE_MODE } from "./logging.ts";
 import { runningUnderDeno } from "./deno_path.ts";
 import type { CommandContext } from "./commands/types.ts";
 
@@ -15,24 +17,6 @@ export const PIDFILE = "var/run/aio.pid";
 export const DETACHED_LOG = "var/log/aio.log";
 /** Set in the detached child: the pidfile it must remove on exit. */
 const PIDFILE_ENV = "AIO_PIDFILE";
-
-/** Whether a process with this id is alive (Linux `/proc`, else `kill -0`). */
-export function processAlive(pid: number): boolean {
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch (error) {
-    if (Deno.build.os === "linux" && error instanceof Deno.errors.NotFound) {
-      return false;
-    }
-  }
-  const { success } = new Deno.Command("kill", {
-    args: ["-0", String(pid)],
-    stderr: "null",
-  })
-    .outputSync();
-  return success;
-}
 
 /** The pid a pidfile records, or undefined when it is missing or holds no number. */
 export function readPidfile(path = PIDFILE): number | undefined {
@@ -67,6 +51,12 @@ export async function detach(context: CommandContext): Promise<number> {
   claimPidfile();
   await Deno.mkdir("var/run", { recursive: true });
   await Deno.mkdir("var/log", { recursive: true });
+  // Created here, not by the shell's `>>`, so its mode does not depend on the umask.
+  (await Deno.open(DETACHED_LOG, {
+    append: true,
+    create: true,
+    mode: LOG_FILE_MODE,
+  })).close();
   const args = childArgs(context);
   const child = new Deno.Command("sh", {
     args: ["-c", `exec "$0" "$@" >>${DETACHED_LOG} 2>&1`, ...args],

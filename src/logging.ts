@@ -259,6 +259,8 @@ export async function flushLogging(): Promise<void> {
 }
 
 const META_SINK = "aio:logtape-meta";
+/** The mode of a log file aio creates. */
+export const LOG_FILE_MODE = 0o644;
 
 function sinkId(key: string): string {
   return `handler:${key}`;
@@ -302,6 +304,8 @@ function openFiles(plan: LoggingPlan): Map<string, Deno.FsFile> {
           create: true,
           append: handler.mode === "a",
           truncate: handler.mode === "w",
+          // A new log file is not world-writable, whatever the umask.
+          mode: LOG_FILE_MODE,
         }),
       );
     } catch (error) {

@@ -44,6 +44,14 @@ export type ModuleNamespace = Record<string, unknown>;
 
 const moduleCache = new Map<string, Promise<ModuleNamespace>>();
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
+/** The schemes a reference may import from; bare specifiers go through the import map. */
+const ALLOWED_SCHEMES = new Set(["file:", "http:", "https:", "jsr:", "npm:"]);
+/** Names a dotted export path may not step through: they lead out of the module's exports. */
+const FORBIDDEN_EXPORT_NAMES = new Set([
+  "__proto__",
+  "constructor",
+  "prototype",
+]);
 
 /**
  * Splits `SPECIFIER#EXPORT`. The export is everything after the last `#`
@@ -107,6 +115,16 @@ export function importModule(
   url: string,
   location?: RefLocation,
 ): Promise<ModuleNamespace> {
+  const scheme = SCHEME.exec(url)?.[0];
+  if (scheme && !ALLOWED_SCHEMES.has(scheme)) {
+    // A data: or blob: URL would be code written in the config itself.
+    return Promise.reject(refError(
+      location,
+      `Module '${
+        url.slice(0, 60)
+      }' is not allowed: references name file:, http:, https:, jsr: or npm: modules, or paths`,
+    ));
+  }
   let loading = moduleCache.get(url);
   if (!loading) {
     loading = importFresh(url, location);
@@ -165,7 +183,12 @@ export async function loadRef(
   let target: unknown = namespace;
   for (const [index, name] of exportPath.entries()) {
     const holder = target as Record<string, unknown> | null | undefined;
-    if (holder === null || holder === undefined || !(name in Object(holder))) {
+    // Own properties only: a reference reaches exports, never what objects
+    // inherit (`#fn.constructor` would be Function).
+    if (
+      holder === null || holder === undefined ||
+      FORBIDDEN_EXPORT_NAMES.has(name) || !Object.hasOwn(Object(holder), name)
+    ) {
       const where = index === 0
         ? `module '${specifier}'`
         : `'${exportPath.slice(0, index).join(".")}' in '${specifier}'`;

@@ -66,7 +66,7 @@ export async function nothingRuns(): Promise<PartResult> {
       `${dir}/mod.ts`,
       "export function fn() { return 1; }\nexport const obj = { a: 1 };\n",
     );
-    const refs: Record<string, string> = {};
+    const refs: Record<string, string[]> = {};
     for (const ref of HOSTILE_REFS) {
       // As a listener, a schedule's func (through `aio check`) and a
       // command (by running it): the places a reference goes.
@@ -85,7 +85,7 @@ export async function nothingRuns(): Promise<PartResult> {
           : code === 78
           ? "refused (78)"
           : `accepted (${code})`;
-        refs[`${where}: ${ref}`] = verdict;
+        (refs[verdict] ??= []).push(`${where} = ${ref}`);
         if (ran) {
           failures.push(`${where} = ${ref}: code from the config ran`);
         } else if (code !== 78) {
@@ -95,7 +95,9 @@ export async function nothingRuns(): Promise<PartResult> {
         }
       }
     }
-    figures["hostile references (aio check)"] = refs;
+    for (const [verdict, list] of Object.entries(refs)) {
+      figures[`hostile references: ${verdict}`] = list.join(" | ");
+    }
     await fileModes(dir, figures, failures);
   } finally {
     await Deno.remove(dir, { recursive: true });

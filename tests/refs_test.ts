@@ -145,3 +145,32 @@ Deno.test("isClass tells classes and plain functions from arrows and async funct
     throw new ConfigError("x", { source: "s" });
   }, ConfigError);
 });
+
+Deno.test("a reference cannot run code written in the config: data: and blob: are refused", async () => {
+  for (
+    const ref of [
+      "data:text/javascript,globalThis.pwned=1#x",
+      "blob:x#y",
+      "node:process#exit",
+    ]
+  ) {
+    await rejects(loadRef(ref, at, "any"), (error: unknown) => {
+      ok(error instanceof ConfigError);
+      ok(error.message.includes("is not allowed"), error.message);
+      return true;
+    });
+  }
+  equal((globalThis as Record<string, unknown>).pwned, undefined);
+});
+
+Deno.test("a dotted reference reaches own properties only", async () => {
+  for (
+    const ref of [
+      "./recorder.ts#listener.constructor",
+      "./recorder.ts#listener.call",
+      "./recorder.ts#calls.push",
+    ]
+  ) {
+    await rejects(loadRef(ref, at, "any"), /has no export/);
+  }
+});

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { processAlive } from "../process_alive.ts";
+
 /** Options for {@linkcode writeFileAtomicSync}. */
 export interface AtomicWriteOptions {
   /**
@@ -59,7 +61,9 @@ export function writeFileAtomicSync(
   if (existing) checkWritable(target, existing);
   const bytes = typeof data === "string" ? encoder.encode(data) : data;
   const directory = dirname(target);
-  const temporary = `${directory}/.${basename(target)}.${
+  // The writer's pid in the name lets a later write clear what a killed
+  // writer left behind, and only that.
+  const temporary = `${directory}/.${basename(target)}.${Deno.pid}.${
     crypto.randomUUID().slice(0, 8)
   }.tmp`;
   let file: Deno.FsFile | undefined;
@@ -92,6 +96,35 @@ export function writeFileAtomicSync(
     throw error;
   }
   syncDirectory(directory);
+  removeOrphanedTemporaries(directory, basename(target));
+}
+
+/**
+ * Removes the temporary files of writers to `name` that died before their
+ * rename (killed, say). A live writer's file is left alone.
+ */
+function removeOrphanedTemporaries(directory: string, name: string): void {
+  const prefix = `.${name}.`;
+  try {
+    for (const entry of Deno.readDirSync(directory)) {
+      if (!entry.name.startsWith(prefix) || !entry.name.endsWith(".tmp")) {
+        continue;
+      }
+      const match = /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(
+        entry.name.slice(prefix.length),
+      );
+      if (!match) continue;
+      const pid = Number(match[1]);
+      if (pid === Deno.pid || processAlive(pid)) continue;
+      try {
+        Deno.removeSync(`${directory}/${entry.name}`);
+      } catch {
+        // Gone already, or not ours to remove.
+      }
+    }
+  } catch {
+    // An unreadable directory only means nothing is cleaned up this time.
+  }
 }
 
 /** A short reason for a failed write, for one-line error messages. */

@@ -7,7 +7,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import type { ConfigParser } from "../config/config_parser.ts";
-import { ConfigError, errorAt } from "../config/errors.ts";
+import { ConfigError, errorAt, formatSource } from "../config/errors.ts";
 import { AioError, ConfigErrors, firstLine } from "../errors.ts";
 import { loadRef } from "../refs.ts";
 import { settlesWithin } from "./_deadline.ts";
@@ -298,13 +298,26 @@ async function startOne(
   return running;
 }
 
+/**
+ * The name a server's failures are logged under: the section's name with
+ * the reference that failed and where the config names it, as listeners
+ * and schedules are logged.
+ */
+function logLabel(spec: ServerSpec): string {
+  const ref = spec.handler ?? spec.protocol;
+  if (!ref) return spec.name;
+  return `${spec.name} (${ref.value}, ${
+    formatSource(ref.source.file, ref.source.line)
+  })`;
+}
+
 async function openServer(
   loaded: LoadedSpec,
 ): Promise<{ close(...args: unknown[]): unknown; addr?: unknown }> {
   const { spec } = loaded;
   if (loaded.handler) {
     return serveHttp(loaded.handler, {
-      name: spec.name,
+      name: logLabel(spec),
       hostname: spec.address,
       port: spec.port,
       path: spec.path,
@@ -338,7 +351,7 @@ async function openServer(
     return result;
   }
   return await createServer(loaded.protocol!, {
-    name: spec.name,
+    name: logLabel(spec),
     hostname: spec.address,
     port: spec.port,
     path: spec.path,

@@ -150,3 +150,20 @@ Deno.test("writeFileAtomicSync never shows readers a partial or missing file", a
     assert.deepEqual(names(dir), ["app.conf"]);
   });
 });
+
+Deno.test("a write clears the temporary files of killed writers, not of live ones", () =>
+  withTempDir((dir) => {
+    const sleeper = new Deno.Command("sleep", { args: ["30"] }).spawn();
+    try {
+      const orphan = `.app.conf.999999999.deadbeef.tmp`;
+      const live = `.app.conf.${sleeper.pid}.cafef00d.tmp`;
+      const unrelated = `.other.conf.999999999.deadbeef.tmp`;
+      for (const name of [orphan, live, unrelated]) {
+        Deno.writeTextFileSync(`${dir}/${name}`, "x");
+      }
+      writeFileAtomicSync(`${dir}/app.conf`, "[a]\nb = 1\n");
+      assert.deepEqual(names(dir), [live, unrelated, "app.conf"].sort());
+    } finally {
+      sleeper.kill("SIGKILL");
+    }
+  }));

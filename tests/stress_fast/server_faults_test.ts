@@ -114,11 +114,13 @@ Deno.test("failing protocol callbacks and handlers are logged with server and ca
       const server = PROTOCOLS.some(([p]) => p === name)
         ? `p-${name}`
         : `h-${name}`;
+      // Named with the reference that failed and where the config names it.
       const lines = text.split("\n").filter((line) =>
-        line.includes(`Server ${server}:`)
+        line.includes(`Server ${server} (`)
       );
       ok(lines.length >= 2, `${server} logged ${lines.length} failures, not 2`);
       match(lines[0], pattern);
+      match(lines[0], /#\w+, [^)]*:\d+\): /);
     }
   } finally {
     await app.clear();
