@@ -6,7 +6,7 @@
  */
 
 import { app, readShutdownTimeout } from "../app.ts";
-import { ConfigError } from "../config/errors.ts";
+import type { ConfigError } from "../config/errors.ts";
 import { ConfigErrors, UsageError } from "../errors.ts";
 import { attachListeners, readListenerSpecs } from "../listeners.ts";
 import { resolveSchedules } from "../schedules.ts";
