@@ -5,7 +5,7 @@
 // latest figures.
 //
 //   deno run -A stress/mod.ts                 # the full run (about 20 min)
-//   deno run -A stress/mod.ts --quick         # every part, shortened (about 3 min)
+//   deno run -A stress/mod.ts --quick         # every part, shortened (about 2.5 min)
 //   deno run -A stress/mod.ts --only 1,2      # some parts
 // Per-part sizes: --stop-trials N --crash-trials N --soak-minutes M
 // --fuzz-minutes M --server-fuzz-seconds S; --seed N; --json FILE writes

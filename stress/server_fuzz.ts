@@ -79,7 +79,9 @@ export async function serverFuzz(
     // Records start with the date; the rest of a record is its stack trace.
     const kinds = new Map<string, number>();
     for (const line of logged.filter((line) => /^\d{4}-\d\d-\d\d/.test(line))) {
-      const key = line.replace(/^\S+ \S+ /, "").slice(0, 100);
+      // The server's label (reference and source) differs run to run: drop it.
+      const key = line.replace(/^\S+ \S+ /, "").replace(/ \([^)]*\)/, "")
+        .slice(0, 120);
       kinds.set(key, (kinds.get(key) ?? 0) + 1);
     }
     if (logged.some((line) => /panic|Uncaught/i.test(line))) {
