@@ -7,7 +7,8 @@
 
 import { app, readShutdownTimeout } from "../app.ts";
 import type { ConfigError } from "../config/errors.ts";
-import { ConfigErrors, UsageError } from "../errors.ts";
+import { ConfigErrors } from "../errors.ts";
+import { printHelp } from "./_args.ts";
 import { attachListeners, readListenerSpecs } from "../listeners.ts";
 import { resolveSchedules } from "../schedules.ts";
 import { Signals } from "../signals.ts";
@@ -16,19 +17,14 @@ import { checkServers } from "../server/mod.ts";
 import { sectionsWithPrefix } from "../config/sections.ts";
 import type { Command, CommandContext } from "./types.ts";
 
+const CHECK_USAGE =
+  "usage: aio check\n\nLoads the config, its modules and references, and reports every problem.";
+
 /** The `check` command: exit 0 when the config is sound, 78 with every problem listed when not. */
 export const checkCommand: Command = {
   description: "Load and validate everything run would, starting nothing",
   async run(args: string[], context: CommandContext): Promise<number> {
-    if (args.includes("-h") || args.includes("--help")) {
-      console.log(
-        "usage: aio check\n\nLoads the config, its modules and references, and reports every problem.",
-      );
-      return 0;
-    }
-    if (args.length > 0) {
-      throw new UsageError(`check: unrecognized arguments: ${args.join(" ")}`);
-    }
+    if (printHelp("check", args, CHECK_USAGE)) return 0;
     try {
       const config = await app.load(context.source);
       const errors: ConfigError[] = [...validateLogging(config)];

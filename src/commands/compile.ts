@@ -8,7 +8,6 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { app } from "../app.ts";
 import { compileEntrySource } from "../compile_entry.ts";
 import { configReferences } from "../config_refs.ts";
@@ -18,6 +17,7 @@ import { readUserConfig, type UserConfig } from "../config/layers.ts";
 import { absolutePath } from "../paths.ts";
 import { findDeno } from "../deno_path.ts";
 import type { Command, CommandContext } from "./types.ts";
+import { parseOptions } from "./_args.ts";
 
 /** The targets `deno compile --target` accepts. */
 export const COMPILE_TARGETS: readonly string[] = [
@@ -39,7 +39,12 @@ const USAGE =
 export const compileCommand: Command = {
   description: "Build a standalone binary of the app with deno compile",
   async run(args: string[], context: CommandContext): Promise<number> {
-    const { values } = parseCompileArgs(args);
+    const values = parseOptions("compile", args, {
+      output: { type: "string", short: "o" },
+      target: { type: "string" },
+      entry: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    });
     if (values.help) {
       console.log(USAGE);
       return 0;
@@ -90,22 +95,6 @@ export const compileCommand: Command = {
     }
   },
 };
-
-function parseCompileArgs(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        output: { type: "string", short: "o" },
-        target: { type: "string" },
-        entry: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`compile: ${(error as Error).message}`);
-  }
-}
 
 /**
  * The entry sits in the working directory, so Deno finds the app's own

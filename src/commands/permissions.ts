@@ -9,7 +9,7 @@ import { app } from "../app.ts";
 import type { ConfigParser } from "../config/config_parser.ts";
 import { sectionsWithPrefix } from "../config/sections.ts";
 import { configReferences } from "../config_refs.ts";
-import { UsageError } from "../errors.ts";
+import { printHelp } from "./_args.ts";
 import { parseArgs as parsePythonArgs } from "../logging/_args.ts";
 import { isFileSource } from "../refs.ts";
 import type { Command, CommandContext } from "./types.ts";
@@ -32,22 +32,15 @@ export interface PermissionSet {
   import: Set<string>;
 }
 
+const PERMISSIONS_USAGE =
+  "usage: aio permissions\n\nPrints the deno run flags `aio run` needs for this config, on one line:\n  deno run $(aio permissions) jsr:@aio/app run";
+
 /** The `permissions` command. */
 export const permissionsCommand: Command = {
   description:
     "Print the narrowest deno run permission flags this config needs",
   async run(args: string[], context: CommandContext): Promise<number> {
-    if (args.includes("-h") || args.includes("--help")) {
-      console.log(
-        "usage: aio permissions\n\nPrints the deno run flags `aio run` needs for this config, on one line:\n  deno run $(aio permissions) jsr:@aio/app run",
-      );
-      return 0;
-    }
-    if (args.length > 0) {
-      throw new UsageError(
-        `permissions: unrecognized arguments: ${args.join(" ")}`,
-      );
-    }
+    if (printHelp("permissions", args, PERMISSIONS_USAGE)) return 0;
     const config = await app.load(context.source);
     try {
       console.log(formatFlags(permissionsFor(config)));

@@ -4,12 +4,11 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { app } from "../app.ts";
-import { UsageError } from "../errors.ts";
 import { exitAfterFlush } from "../exit.ts";
 import { detach, PIDFILE, writeOwnPidfile } from "../detach.ts";
 import type { Command, CommandContext } from "./types.ts";
+import { parseOptions } from "./_args.ts";
 
 const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
@@ -17,7 +16,10 @@ const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 export const runCommand: Command = {
   description: "Run the app: modules, servers, schedules and listeners",
   async run(args: string[], context: CommandContext): Promise<number> {
-    const { values } = parseRunArgs(args);
+    const values = parseOptions("run", args, {
+      detach: { type: "boolean", short: "d" },
+      help: { type: "boolean", short: "h" },
+    });
     if (values.help) {
       console.log(
         "usage: aio run [-h] [-d]\n\n  -d, --detach  run in the background: pidfile var/run/aio.pid, output to var/log/aio.log",
@@ -42,20 +44,6 @@ export const runCommand: Command = {
     }
   },
 };
-
-function parseRunArgs(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        detach: { type: "boolean", short: "d" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`run: ${(error as Error).message}`);
-  }
-}
 
 /**
  * Resolves on the first SIGINT or SIGTERM. From then on, a second one

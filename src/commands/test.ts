@@ -8,6 +8,7 @@
 import { app, type LoadedModule } from "../app.ts";
 import { UsageError } from "../errors.ts";
 import { findDeno } from "../deno_path.ts";
+import { printHelp } from "./_args.ts";
 import { findConfigFile } from "../config/layers.ts";
 import { absolutePath } from "../paths.ts";
 import type { Command, CommandContext } from "./types.ts";
@@ -15,16 +16,16 @@ import type { Command, CommandContext } from "./types.ts";
 /** The environment variable that hands the app's config to the tests. */
 export const AIO_CONFIG_ENV = "AIO_CONFIG";
 
+const TEST_USAGE = `usage: aio test [MODULE ...]
+
+Runs each module's *_test.ts files and README.md code blocks with deno test.
+Modules: the arguments, else [aio/testing] modules, else every configured module.`;
+
 /** The `test` command: exit 1 when any module's tests fail. */
 export const testCommand: Command = {
   description: "Run the tests of the configured modules",
   async run(args: string[], context: CommandContext): Promise<number> {
-    if (args.includes("-h") || args.includes("--help")) {
-      console.log(
-        "usage: aio test [MODULE ...]\n\nRuns each module's *_test.ts files and README.md code blocks with deno test.\nModules: the arguments, else [aio/testing] modules, else every configured module.",
-      );
-      return 0;
-    }
+    if (printHelp("test", args, TEST_USAGE, { positionals: true })) return 0;
     const config = await app.load(context.source);
     try {
       const modules = chooseModules(
