@@ -86,3 +86,64 @@ export function cpuSeconds(pid: number): number {
   const ticks = Number(fields[11]) + Number(fields[12]);
   return ticks / 100;
 }
+
+/**
+ * Loads each server in turn, `rounds` times, reversing the order every other
+ * round so no server always goes first, and prints the medians: the rate
+ * `load` reports and the server's CPU time per unit of work (steadier than
+ * throughput on a busy machine). `labels` names each server in the report.
+ */
+export async function compareServers(options: {
+  servers: Record<string, () => Promise<BenchServer>>;
+  labels: Record<string, string>;
+  rounds: number;
+  seconds: number;
+  unit: string;
+  title: string;
+  load: (server: BenchServer) => Promise<number>;
+}): Promise<void> {
+  const names = Object.keys(options.servers);
+  const rates: Record<string, number[]> = Object.fromEntries(
+    names.map((n) => [n, []]),
+  );
+  const cpu: Record<string, number[]> = Object.fromEntries(
+    names.map((n) => [n, []]),
+  );
+  const started = await Promise.all(
+    Object.entries(options.servers).map(async ([name, start]) =>
+      [name, await start()] as const
+    ),
+  );
+  try {
+    for (let round = 0; round < options.rounds; round++) {
+      const order = round % 2 ? [...started].reverse() : started;
+      for (const [name, server] of order) {
+        const cpuBefore = cpuSeconds(server.child.pid);
+        const rate = await options.load(server);
+        const used = cpuSeconds(server.child.pid) - cpuBefore;
+        rates[name].push(rate);
+        cpu[name].push(used * 1e6 / (rate * options.seconds));
+        console.log(
+          `round ${round + 1} ${name}: ${rate} ${options.unit}/s, ${
+            cpu[name].at(-1)!.toFixed(1)
+          } µs CPU each`,
+        );
+      }
+    }
+  } finally {
+    for (const [, server] of started) await server.stop();
+  }
+  const rate = (name: string) => median(rates[name]);
+  const cpuOf = (name: string) => median(cpu[name]);
+  console.log(`\nmedian ${options.unit}/s (${options.title})`);
+  for (const name of names) {
+    console.log(`${options.labels[name].padEnd(13)}: ${rate(name)}`);
+  }
+  console.log(`aio / bare   : ${(rate("aio") / rate("bare")).toFixed(3)}`);
+  console.log(`aio / node   : ${(rate("aio") / rate("node")).toFixed(3)}`);
+  console.log(
+    `server CPU per ${options.unit.replace(/s$/, "")} (median): ${
+      names.map((name) => `${name} ${cpuOf(name).toFixed(1)} µs`).join(", ")
+    }; bare / aio = ${(cpuOf("bare") / cpuOf("aio")).toFixed(3)}`,
+  );
+}
