@@ -39,7 +39,7 @@
  */
 
 import assert from "node:assert/strict";
-import { ConfigError, type ConfigErrorKind } from "../../src/config/errors.ts";
+import { throwsKind } from "./_throws.ts";
 import {
   ConfigParser,
   parsePythonFloat,
@@ -50,23 +50,6 @@ const FIXTURES = new URL("../fixtures/configparser/", import.meta.url);
 
 function fromString(text: string): ConfigParser {
   return new ConfigParser({ env: () => undefined }).readString(text);
-}
-
-function throwsKind(
-  fn: () => unknown,
-  kind: ConfigErrorKind,
-  line?: number,
-): ConfigError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof ConfigError, `expected ${kind}, got ${caught}`);
-  assert.equal(caught.kind, kind, caught.message);
-  if (line !== undefined) assert.equal(caught.line, line, caught.message);
-  return caught;
 }
 
 /** Removes the common indentation, as textwrap.dedent does. */

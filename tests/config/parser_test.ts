@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { ConfigError, type ConfigErrorKind } from "../../src/config/errors.ts";
+import { throwsKind } from "./_throws.ts";
 import { ConfigParser, SET_IN_CODE } from "../../src/config/config_parser.ts";
 import { readConfigFile } from "../../src/config/read_file.ts";
 import {
@@ -14,24 +14,6 @@ import {
   matchSectionHeader,
   pyStrip,
 } from "../../src/config/parser.ts";
-
-function throwsKind(
-  fn: () => unknown,
-  kind: ConfigErrorKind,
-  where?: { source?: string; line?: number },
-): ConfigError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof ConfigError, `expected ${kind}, got ${caught}`);
-  assert.equal(caught.kind, kind, caught.message);
-  if (where?.source !== undefined) assert.equal(caught.source, where.source);
-  if (where?.line !== undefined) assert.equal(caught.line, where.line);
-  return caught;
-}
 
 async function withTempDir(fn: (dir: string) => Promise<void> | void) {
   const dir = await Deno.makeTempDir({ prefix: "aio_parser_test_" });
