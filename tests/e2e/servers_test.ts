@@ -2,6 +2,7 @@
 // a port in use, bad server config, and a port outside the granted flags.
 import { equal, match } from "node:assert/strict";
 import { CliProcess, runCli } from "./_cli.ts";
+import { readAll, writeAll } from "../server/_helpers.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const fixtures = new URL("../fixtures/app/", import.meta.url).pathname;
@@ -15,13 +16,13 @@ async function tempApp(config: string): Promise<string> {
 
 async function ask(port: number, text: string): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  await conn.write(new TextEncoder().encode(text));
-  await conn.closeWrite();
-  let answer = "";
-  for await (
-    const chunk of conn.readable.pipeThrough(new TextDecoderStream())
-  ) answer += chunk;
-  return answer;
+  try {
+    await writeAll(conn, text);
+    await conn.closeWrite();
+    return await readAll(conn);
+  } finally {
+    conn.close();
+  }
 }
 
 const appConfig = `[listen/ports]
