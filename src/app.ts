@@ -141,9 +141,7 @@ export class App {
     const serverLayer = sectionsWithPrefix(config, "server/").length > 0
       ? await import("./server/mod.ts")
       : undefined;
-    for (const section of sectionsWithPrefix(config, "server/")) {
-      errors.push(...serverLayer!.readServerSpec(config, section).errors);
-    }
+    if (serverLayer) errors.push(...await serverLayer.checkServers(config));
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1) throw new ConfigErrors(errors);
     this.#running = true;
