@@ -7,7 +7,7 @@
 import { type App, app } from "../app.ts";
 import { ConfigError } from "../config/errors.ts";
 import { ownOptions } from "../config/sections.ts";
-import { loadRef, parseRef, resolveSpecifier } from "../refs.ts";
+import { importModule, loadRef, parseRef, resolveSpecifier } from "../refs.ts";
 import { BUILTIN_COMMANDS } from "./registry.ts";
 import type { Command, CommandContext } from "./types.ts";
 
@@ -69,13 +69,11 @@ async function describeCommand(
   if (typeof fn.description === "string") return firstLineOf(fn.description);
   const { specifier, exportPath } = parseRef(ref);
   const url = resolveSpecifier(specifier, sourceFile);
-  try {
-    const namespace = await import(url);
-    if (typeof namespace.description === "string") {
-      return firstLineOf(namespace.description);
-    }
-  } catch {
-    // loadRef already imported it; a failure here only loses the description.
+  // loadRef imported the module already: this is the cached record, so a
+  // compiled app (dynamic imports off) finds it too.
+  const namespace = await importModule(url);
+  if (typeof namespace.description === "string") {
+    return firstLineOf(namespace.description);
   }
   if (!url.startsWith("file:")) return "";
   try {
