@@ -6,7 +6,7 @@
 // tests/e2e/run_test.ts (the stress task runs those files in part 4).
 //
 //   deno run -A stress/nothing_runs.ts
-import { CLI } from "../tests/e2e/_cli.ts";
+import { runCli } from "../tests/e2e/_cli.ts";
 import { type PartResult, runAlone, sleep } from "./_common.ts";
 
 /** Title of this part in STRESS.md. */
@@ -36,20 +36,8 @@ async function aio(
   args: string[],
   umask = "022",
 ): Promise<{ code: number; output: string }> {
-  const { code, stdout, stderr } = await new Deno.Command("sh", {
-    args: [
-      "-c",
-      `umask ${umask} && exec "$0" run -A "$@"`,
-      Deno.execPath(),
-      CLI,
-      ...args,
-    ],
-    cwd,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-  }).output();
-  const decoder = new TextDecoder();
-  return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
+  const { code, stdout, stderr } = await runCli(args, { cwd, umask });
+  return { code, output: stdout + stderr };
 }
 
 async function modeOf(path: string): Promise<string> {

@@ -13,15 +13,33 @@ export interface CliOptions {
   entry?: string;
   /** Permission flags instead of `-A`. */
   denoFlags?: string[];
+  /** Run under this umask (through `sh`), such as `"000"`. */
+  umask?: string;
 }
 
-function denoArgs(args: string[], options: CliOptions): string[] {
-  return [
+/** The command that runs the CLI: deno itself, or `sh` setting the umask first. */
+function cliCommand(
+  args: string[],
+  options: CliOptions,
+): { command: string; args: string[] } {
+  const deno = [
     "run",
     ...(options.denoFlags ?? ["-A"]),
     options.entry ?? CLI,
     ...args,
   ];
+  if (options.umask === undefined) {
+    return { command: Deno.execPath(), args: deno };
+  }
+  return {
+    command: "sh",
+    args: [
+      "-c",
+      `umask ${options.umask} && exec "$0" "$@"`,
+      Deno.execPath(),
+      ...deno,
+    ],
+  };
 }
 
 /** What a finished CLI run printed and returned. */
@@ -36,8 +54,9 @@ export async function runCli(
   args: string[],
   options: CliOptions = {},
 ): Promise<CliResult> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: denoArgs(args, options),
+  const { command, args: commandArgs } = cliCommand(args, options);
+  const { code, stdout, stderr } = await new Deno.Command(command, {
+    args: commandArgs,
     cwd: options.cwd,
     env: { NO_COLOR: "1", ...options.env },
     stdin: "null",
@@ -62,8 +81,9 @@ export class CliProcess {
     args: string[],
     options: CliOptions = {},
   ) {
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: denoArgs(args, options),
+    const { command, args: commandArgs } = cliCommand(args, options);
+    this.child = new Deno.Command(command, {
+      args: commandArgs,
       cwd: options.cwd,
       env: { NO_COLOR: "1", ...options.env },
       stdin: "null",
