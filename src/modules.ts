@@ -9,11 +9,14 @@ import type { ConfigParser } from "./config/config_parser.ts";
 import type { ModuleDefaults } from "./config/layers.ts";
 import { ConfigError } from "./config/errors.ts";
 import { decodeConfig } from "./config/read_file.ts";
+import { absolutePath } from "./paths.ts";
 import {
   embeddedFiles,
   importModule,
+  isFileSource,
   type ModuleNamespace,
   resolveSpecifier,
+  toFileUrl,
 } from "./refs.ts";
 
 /** A module the app has imported. */
@@ -50,7 +53,9 @@ export async function loadModules(
   const specifiers = config.getList("aio", "modules", { fallback: [] });
   if (specifiers.length === 0) return { modules, layers };
   const source = config.source("aio", "modules");
-  const userConfigUrl = userSource ? safeUrl(userSource) : undefined;
+  const userConfigUrl = userSource && isFileSource(userSource)
+    ? toFileUrl(absolutePath(userSource))
+    : undefined;
   for (const specifier of specifiers) {
     const url = resolveSpecifier(specifier, source.file);
     if (seen.has(url)) continue;
@@ -110,12 +115,4 @@ async function readBesideConfig(
     };
   }
   return undefined;
-}
-
-function safeUrl(path: string): string | undefined {
-  try {
-    return resolveSpecifier(path.startsWith("/") ? path : `./${path}`, "<cwd>");
-  } catch {
-    return undefined;
-  }
 }
