@@ -83,9 +83,13 @@ export async function detach(context: CommandContext): Promise<number> {
   return 0;
 }
 
-/** In the detached child: a function that removes the pidfile if it still names this process. */
-export function writeOwnPidfile(): () => void {
-  const path = Deno.env.get(PIDFILE_ENV) ?? PIDFILE;
+/**
+ * In the detached child (started by {@linkcode detach}): a function that
+ * removes the pidfile if it still names this process. Undefined elsewhere.
+ */
+export function pidfileRelease(): (() => void) | undefined {
+  const path = Deno.env.get(PIDFILE_ENV);
+  if (!path) return undefined;
   return () => {
     if (readPidfile(path) === Deno.pid) {
       try {

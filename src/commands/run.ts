@@ -6,7 +6,7 @@
 
 import { app } from "../app.ts";
 import { exitAfterFlush } from "../exit.ts";
-import { detach, PIDFILE, writeOwnPidfile } from "../detach.ts";
+import { detach, pidfileRelease } from "../detach.ts";
 import type { Command, CommandContext } from "./types.ts";
 import { parseOptions } from "./_args.ts";
 
@@ -27,9 +27,7 @@ export const runCommand: Command = {
       return 0;
     }
     if (values.detach) return await detach(context);
-    const releasePidfile = Deno.env.get("AIO_PIDFILE")
-      ? writeOwnPidfile()
-      : undefined;
+    const releasePidfile = pidfileRelease();
     // Listen before starting, so a signal that comes during start-up is not lost.
     const stopRequested = context.foreground ? waitForStopSignal() : undefined;
     try {
@@ -67,5 +65,3 @@ function waitForStopSignal(): Promise<void> {
     for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, onSignal);
   });
 }
-
-export { PIDFILE };
