@@ -59,7 +59,12 @@ export type { ModuleNamespace } from "./src/refs.ts";
 export type { Command, CommandContext } from "./src/commands/types.ts";
 export { VERSION } from "./src/version.ts";
 
+import * as aio from "./mod.ts";
+import { app } from "./src/app.ts";
 import { runCli } from "./src/runner.ts";
+
+// The app lists aio's public module first; only entry points import it.
+app.publicModule ??= () => Promise.resolve(aio);
 
 // `deno run -A jsr:@aio/app run` runs the CLI. No top-level await: modules
 // the CLI imports import this file, which must have finished evaluating.

@@ -20,6 +20,9 @@ import { type App, app } from "./src/app.ts";
 import { runner } from "./src/runner.ts";
 import { AioError } from "./src/errors.ts";
 
+// The app lists aio's public module first; only entry points import it.
+app.publicModule ??= () => import("./mod.ts");
+
 /** Options for {@linkcode runApp}. */
 export interface RunAppOptions {
   /** Fail (and clear the app) if `fn` has not settled after this many milliseconds (default 30,000). */

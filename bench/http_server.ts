@@ -11,8 +11,15 @@
  */
 
 import { ConfigParser } from "../src/config/config_parser.ts";
-import { startServers } from "../src/server/mod.ts";
+import { startServers as startServersWith } from "../src/server/mod.ts";
 import { hello } from "./http_handler.ts";
+import { ModuleLoader } from "../src/refs.ts";
+
+/** Starts the servers of `config` with a fresh module loader. */
+const startServers = (
+  config: Parameters<typeof startServersWith>[0],
+  options?: Parameters<typeof startServersWith>[2],
+) => startServersWith(config, new ModuleLoader(), options);
 
 async function startAio(): Promise<number> {
   const handler = new URL("./http_handler.ts", import.meta.url).pathname;

@@ -13,7 +13,14 @@
  */
 
 import { ConfigParser } from "../src/config/config_parser.ts";
-import { startServers } from "../src/server/mod.ts";
+import { startServers as startServersWith } from "../src/server/mod.ts";
+import { ModuleLoader } from "../src/refs.ts";
+
+/** Starts the servers of `config` with a fresh module loader. */
+const startServers = (
+  config: Parameters<typeof startServersWith>[0],
+  options?: Parameters<typeof startServersWith>[2],
+) => startServersWith(config, new ModuleLoader(), options);
 
 async function bareEcho(conn: Deno.Conn): Promise<void> {
   const buffer = new Uint8Array(64 * 1024);

@@ -26,7 +26,7 @@ import {
   getLogger,
   resetLogging,
 } from "./logging.ts";
-import { clearModuleCache } from "./refs.ts";
+import { ModuleLoader, type ModuleNamespace } from "./refs.ts";
 import { onBeforeExit } from "./exit.ts";
 
 export type { LoadedModule } from "./modules.ts";
@@ -90,6 +90,14 @@ export class App {
   modules: readonly LoadedModule[] = [];
   /** Each running server by its name (the part after `server/`). */
   servers: Record<string, Server> = {};
+  /**
+   * Imports aio's public module (`mod.ts`, listed first in
+   * {@linkcode App.modules}). The entry points set it: they may import
+   * mod.ts, which nothing under `src/` does.
+   */
+  publicModule?: () => Promise<ModuleNamespace>;
+  /** Imports the modules and references of the loaded config, each once. */
+  loader: ModuleLoader = new ModuleLoader();
   #schedules: ScheduleSet | undefined;
   #running = false;
   #shutdownTimeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_S * 1000;
@@ -109,7 +117,10 @@ export class App {
     let config = buildConfig(user);
     await configureLogging(config);
     this.#unregisterFlush ??= onBeforeExit(flushLogging);
-    const { modules, layers } = await loadModules(config, user?.source);
+    const { modules, layers } = await loadModules(config, this.loader, {
+      userSource: user?.source,
+      publicModule: this.publicModule,
+    });
     if (layers.length > 0) {
       config = buildConfig(user, layers);
       await configureLogging(config);
@@ -134,21 +145,23 @@ export class App {
     // together, as `aio check` reports them.
     const errors: ConfigError[] = [];
     this.#shutdownTimeoutMs = readShutdownTimeout(config, errors);
-    await attachListeners(config, signals, errors);
-    const schedules = await armSchedules(config, errors);
+    await attachListeners(config, signals, this.loader, errors);
+    const schedules = await armSchedules(config, this.loader, errors);
     // The server layer loads only for apps that have servers: start-up
     // time is part of what aio promises.
     const serverLayer = sectionsWithPrefix(config, "server/").length > 0
       ? await import("./server/mod.ts")
       : undefined;
-    if (serverLayer) errors.push(...await serverLayer.checkServers(config));
+    if (serverLayer) {
+      errors.push(...await serverLayer.checkServers(config, this.loader));
+    }
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1) throw new ConfigErrors(errors);
     this.#running = true;
     await this.#emitLifecycle("aio-starting");
     try {
       if (serverLayer) {
-        this.servers = await serverLayer.startServers(config, {
+        this.servers = await serverLayer.startServers(config, this.loader, {
           shutdownTimeoutMs: this.#shutdownTimeoutMs,
         });
       }
@@ -214,7 +227,7 @@ export class App {
     this.signals = null;
     this.modules = [];
     this.servers = {};
-    clearModuleCache();
+    this.loader = new ModuleLoader();
     this.#unregisterFlush?.();
     this.#unregisterFlush = undefined;
     await resetLogging();

@@ -6,6 +6,9 @@
  */
 
 import { ConfigError } from "./config/errors.ts";
+import { ConfigErrors } from "./config/problems.ts";
+
+export { ConfigErrors } from "./config/problems.ts";
 
 /** Exit codes, as SPEC 8 and sysexits define them. */
 export const ExitCode = {
@@ -40,17 +43,6 @@ export class UsageError extends AioError {
   constructor(message: string) {
     super(message, { exitCode: ExitCode.USAGE });
     this.name = "UsageError";
-  }
-}
-
-/** Several config problems found at once (by `aio check`, or at start-up). */
-export class ConfigErrors extends AggregateError {
-  /** The problems, each a ConfigError. */
-  declare readonly errors: ConfigError[];
-  /** Collects `errors`. */
-  constructor(errors: ConfigError[]) {
-    super(errors, errors.map((error) => error.message).join("\n"));
-    this.name = "ConfigErrors";
   }
 }
 

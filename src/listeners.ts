@@ -7,7 +7,7 @@
 import type { ConfigParser } from "./config/config_parser.ts";
 import { ConfigError, formatSource } from "./config/errors.ts";
 import { ownOptions, sectionsWithPrefix } from "./config/sections.ts";
-import { loadRef } from "./refs.ts";
+import type { ModuleLoader } from "./refs.ts";
 import type { Listener, Signals } from "./signals.ts";
 
 /** A listener named by the config, before it is loaded. */
@@ -40,12 +40,13 @@ export function readListenerSpecs(config: ConfigParser): ListenerSpec[] {
 export async function attachListeners(
   config: ConfigParser,
   signals: Signals,
+  loader: ModuleLoader,
   errors: ConfigError[],
 ): Promise<void> {
   for (const spec of readListenerSpecs(config)) {
     const source = config.source(spec.section, spec.signal);
     try {
-      const listener = await loadRef(
+      const listener = await loader.load(
         spec.ref,
         { section: spec.section, option: spec.signal, source },
         "function",

@@ -12,8 +12,8 @@ import { decodeConfig } from "./config/read_file.ts";
 import { absolutePath } from "./paths.ts";
 import {
   embeddedFiles,
-  importModule,
   isFileSource,
+  type ModuleLoader,
   type ModuleNamespace,
   resolveSpecifier,
   toFileUrl,
@@ -29,24 +29,37 @@ export interface LoadedModule {
   exports: ModuleNamespace;
 }
 
+/** Options for {@linkcode loadModules}. */
+export interface LoadModulesOptions {
+  /** The user config's file: not read again as a module's defaults when a module sits beside it. */
+  userSource?: string;
+  /** Imports aio's public module (`mod.ts`), which goes first in the list. */
+  publicModule?: () => Promise<ModuleNamespace>;
+}
+
 /** The specifier aio's own module is listed under. */
 export const AIO_MODULE_SPECIFIER = "@aio/app";
 
 /**
  * Imports aio's own module and then each of `[aio] modules` in order (each
- * once), and reads their defaults. `userSource` is the user config's file,
- * which is not read again as a module's defaults when a module sits beside it.
+ * once), and reads their defaults.
  */
 export async function loadModules(
   config: ConfigParser,
-  userSource?: string,
+  loader: ModuleLoader,
+  options: LoadModulesOptions = {},
 ): Promise<{ modules: LoadedModule[]; layers: ModuleDefaults[] }> {
+  const { userSource } = options;
+  // Nothing inside aio imports its public face (that would close a cycle
+  // through every part): the entry points hand it over, else it is imported
+  // by URL.
   const ownUrl = new URL("../mod.ts", import.meta.url).href;
-  // A literal import, so `deno compile` embeds aio's own module with the rest.
   const modules: LoadedModule[] = [{
     specifier: AIO_MODULE_SPECIFIER,
     url: ownUrl,
-    exports: await import("../mod.ts"),
+    exports: options.publicModule
+      ? await options.publicModule()
+      : await loader.import(ownUrl),
   }];
   const seen = new Set([ownUrl]);
   const layers: ModuleDefaults[] = [];
@@ -61,7 +74,7 @@ export async function loadModules(
     if (seen.has(url)) continue;
     seen.add(url);
     const location = { section: "aio", option: "modules", source };
-    const exports = await importModule(url, location);
+    const exports = await loader.import(url, location);
     modules.push({ specifier, url, exports });
     const beside = await readBesideConfig(url, userConfigUrl);
     if (beside) layers.push(beside);

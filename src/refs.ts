@@ -42,7 +42,6 @@ export const NO_DYNAMIC_IMPORT_ENV = "AIO_NO_DYNAMIC_IMPORT";
 /** A module namespace: its exports by name. */
 export type ModuleNamespace = Record<string, unknown>;
 
-const moduleCache = new Map<string, Promise<ModuleNamespace>>();
 const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
 /** The schemes a reference may import from; bare specifiers go through the import map. */
 const ALLOWED_SCHEMES = new Set(["file:", "http:", "https:", "jsr:", "npm:"]);
@@ -108,30 +107,79 @@ export function isFileSource(sourceFile: string): boolean {
 }
 
 /**
- * Imports a module once, however many references name it. Modules that
- * `aio compile` embedded are taken from the static map first.
+ * Imports the modules a config names, each once however many references
+ * name it, and loads `SPECIFIER#EXPORT` references from them. The app owns
+ * one; a reload makes a new one.
+ *
+ * @example Loading a reference
+ * ```ts
+ * import { ModuleLoader } from "./refs.ts";
+ * const loader = new ModuleLoader();
+ * const Cron = await loader.load("npm:croner@^11.0.1#Cron", {
+ *   section: "x",
+ *   option: "y",
+ *   source: { file: "<string>", line: 1 },
+ * }, "class");
+ * console.log(typeof Cron); // "function"
+ * ```
  */
-export function importModule(
-  url: string,
-  location?: RefLocation,
-): Promise<ModuleNamespace> {
-  const scheme = SCHEME.exec(url)?.[0];
-  if (scheme && !ALLOWED_SCHEMES.has(scheme)) {
-    // A data: or blob: URL would be code written in the config itself.
-    return Promise.reject(refError(
-      location,
-      `Module '${
-        url.slice(0, 60)
-      }' is not allowed: references name file:, http:, https:, jsr: or npm: modules, or paths`,
-    ));
+export class ModuleLoader {
+  readonly #cache = new Map<string, Promise<ModuleNamespace>>();
+
+  /**
+   * Imports `url` once. Modules that `aio compile` embedded are taken from
+   * the static map first. A module that is not allowed or not found is a
+   * {@linkcode ConfigError} at `location`; one that throws while it
+   * evaluates is an {@linkcode AioError}.
+   */
+  import(url: string, location?: RefLocation): Promise<ModuleNamespace> {
+    const scheme = SCHEME.exec(url)?.[0];
+    if (scheme && !ALLOWED_SCHEMES.has(scheme)) {
+      // A data: or blob: URL would be code written in the config itself.
+      return Promise.reject(refError(
+        location,
+        `Module '${
+          url.slice(0, 60)
+        }' is not allowed: references name file:, http:, https:, jsr: or npm: modules, or paths`,
+      ));
+    }
+    let loading = this.#cache.get(url);
+    if (!loading) {
+      loading = importFresh(url, location);
+      this.#cache.set(url, loading);
+      loading.catch(() => this.#cache.delete(url));
+    }
+    return loading;
   }
-  let loading = moduleCache.get(url);
-  if (!loading) {
-    loading = importFresh(url, location);
-    moduleCache.set(url, loading);
-    loading.catch(() => moduleCache.delete(url));
+
+  /**
+   * Loads the thing a reference names and checks its kind. Throws
+   * {@linkcode ConfigError} naming the section, option, file and line; a
+   * missing export lists the exports the module has.
+   */
+  async load(
+    value: string,
+    location: RefLocation,
+    kind: RefKind = "any",
+  ): Promise<unknown> {
+    const { specifier, exportPath } = parseRef(value);
+    if (!specifier) {
+      throw refError(
+        location,
+        `Reference ${JSON.stringify(value)} names no module`,
+      );
+    }
+    const url = resolveSpecifier(specifier, location.source.file);
+    const namespace = await this.import(url, location);
+    const target = exportAt(namespace, exportPath, specifier, location);
+    checkKind(target, kind, value, location);
+    return target;
   }
-  return loading;
+
+  /** Forgets every imported module record (the modules stay in Deno's cache). */
+  clear(): void {
+    this.#cache.clear();
+  }
 }
 
 async function importFresh(
@@ -161,25 +209,13 @@ async function importFresh(
   }
 }
 
-/**
- * Loads the thing a reference names and checks its kind. Throws
- * {@linkcode ConfigError} naming the section, option, file and line; a
- * missing export lists the exports the module has.
- */
-export async function loadRef(
-  value: string,
+/** Follows a dotted export path through a module's own exports. */
+function exportAt(
+  namespace: ModuleNamespace,
+  exportPath: readonly string[],
+  specifier: string,
   location: RefLocation,
-  kind: RefKind = "any",
-): Promise<unknown> {
-  const { specifier, exportPath } = parseRef(value);
-  if (!specifier) {
-    throw refError(
-      location,
-      `Reference ${JSON.stringify(value)} names no module`,
-    );
-  }
-  const url = resolveSpecifier(specifier, location.source.file);
-  const namespace = await importModule(url, location);
+): unknown {
   let target: unknown = namespace;
   for (const [index, name] of exportPath.entries()) {
     const holder = target as Record<string, unknown> | null | undefined;
@@ -204,7 +240,6 @@ export async function loadRef(
     }
     target = holder[name];
   }
-  checkKind(target, kind, value, location);
   return target;
 }
 
@@ -292,9 +327,4 @@ export function toFileUrl(path: string): string {
 
 function encodePath(path: string): string {
   return path.replace(/%/g, "%25").replace(/#/g, "%23").replace(/\?/g, "%3F");
-}
-
-/** Forgets every imported module record (the modules stay in Deno's cache). */
-export function clearModuleCache(): void {
-  moduleCache.clear();
 }

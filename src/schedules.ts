@@ -8,7 +8,7 @@
 import type { ConfigParser } from "./config/config_parser.ts";
 import { ConfigError } from "./config/errors.ts";
 import { sectionsWithPrefix } from "./config/sections.ts";
-import { loadRef } from "./refs.ts";
+import type { ModuleLoader } from "./refs.ts";
 import {
   readScheduleSpec,
   type ScheduleDefinition,
@@ -32,6 +32,7 @@ export interface ScheduleSet {
  */
 export async function resolveSchedules(
   config: ConfigParser,
+  loader: ModuleLoader,
   errors: ConfigError[],
 ): Promise<ScheduleDefinition[]> {
   const definitions: ScheduleDefinition[] = [];
@@ -43,7 +44,7 @@ export async function resolveSchedules(
       if (!config.has(section, option)) return undefined;
       const source = config.source(section, option);
       try {
-        return await loadRef(config.get(section, option), {
+        return await loader.load(config.get(section, option), {
           section,
           option,
           source,
@@ -71,9 +72,10 @@ export async function resolveSchedules(
 /** Resolves the schedules and returns them ready to start (not started). */
 export async function armSchedules(
   config: ConfigParser,
+  loader: ModuleLoader,
   errors: ConfigError[],
 ): Promise<ScheduleSet> {
-  const definitions = await resolveSchedules(config, errors);
+  const definitions = await resolveSchedules(config, loader, errors);
   const scheduler = new Scheduler();
   for (const definition of definitions) scheduler.add(definition);
   return {

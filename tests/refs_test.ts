@@ -2,9 +2,8 @@
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { ConfigError } from "../mod.ts";
 import {
-  importModule,
   isClass,
-  loadRef,
+  ModuleLoader,
   parseRef,
   resolveSpecifier,
   toFileUrl,
@@ -13,6 +12,9 @@ import {
 const fixtures = new URL("./fixtures/app/", import.meta.url);
 const source = { file: new URL("app.conf", fixtures).pathname, line: 7 };
 const at = { section: "listen/x", option: "ping", source };
+const loader = new ModuleLoader();
+const loadRef = loader.load.bind(loader);
+const importModule = loader.import.bind(loader);
 
 Deno.test("parseRef splits the specifier from a dotted export; no # means default", () => {
   deepEqual(parseRef("./app.ts#handlers.add"), {

@@ -29,9 +29,9 @@ export const checkCommand: Command = {
       const config = await app.load(context.source);
       const errors: ConfigError[] = [...validateLogging(config)];
       readShutdownTimeout(config, errors);
-      await attachListeners(config, new Signals(), errors);
-      const schedules = await resolveSchedules(config, errors);
-      errors.push(...await checkServers(config));
+      await attachListeners(config, new Signals(), app.loader, errors);
+      const schedules = await resolveSchedules(config, app.loader, errors);
+      errors.push(...await checkServers(config, app.loader));
       if (errors.length > 0) {
         throw errors.length === 1 ? errors[0] : new ConfigErrors(errors);
       }

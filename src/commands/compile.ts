@@ -12,7 +12,7 @@ import { app } from "../app.ts";
 import { compileEntrySource } from "../compile_entry.ts";
 import { configReferences } from "../config_refs.ts";
 import { AioError, UsageError } from "../errors.ts";
-import { isFileSource, loadRef } from "../refs.ts";
+import { isFileSource } from "../refs.ts";
 import { readUserConfig, type UserConfig } from "../config/layers.ts";
 import { absolutePath } from "../paths.ts";
 import { findDeno } from "../deno_path.ts";
@@ -140,7 +140,7 @@ async function buildEntry(context: CommandContext): Promise<string> {
       if (reference.section === "aio" && reference.option === "modules") {
         continue;
       }
-      await loadRef(reference.ref, reference, "any");
+      await app.loader.load(reference.ref, reference, "any");
     }
     const files = new Map<string, string>();
     for (const module of app.modules.slice(1)) {

@@ -7,7 +7,7 @@
 import { type App, app } from "../app.ts";
 import { ConfigError } from "../config/errors.ts";
 import { ownOptions } from "../config/sections.ts";
-import { importModule, loadRef, parseRef, resolveSpecifier } from "../refs.ts";
+import { type ModuleLoader, parseRef, resolveSpecifier } from "../refs.ts";
 import { BUILTIN_COMMANDS } from "./registry.ts";
 import type { Command, CommandContext } from "./types.ts";
 
@@ -40,14 +40,19 @@ export async function loadModuleCommands(
       );
     }
     const ref = config.get(COMMANDS_SECTION, name);
-    const fn = await loadRef(ref, {
+    const fn = await app.loader.load(ref, {
       section: COMMANDS_SECTION,
       option: name,
       source,
     }, "function") as
       & ModuleCommand
       & { description?: unknown };
-    const description = await describeCommand(fn, ref, source.file);
+    const description = await describeCommand(
+      app.loader,
+      fn,
+      ref,
+      source.file,
+    );
     commands.set(name, {
       description,
       run: (args) => fn(args, app),
@@ -62,6 +67,7 @@ export async function loadModuleCommands(
  * line of its JSDoc (for modules whose source can be read), else nothing.
  */
 async function describeCommand(
+  loader: ModuleLoader,
   fn: { description?: unknown; name: string },
   ref: string,
   sourceFile: string,
@@ -69,9 +75,9 @@ async function describeCommand(
   if (typeof fn.description === "string") return firstLineOf(fn.description);
   const { specifier, exportPath } = parseRef(ref);
   const url = resolveSpecifier(specifier, sourceFile);
-  // loadRef imported the module already: this is the cached record, so a
+  // The loader imported the module already: this is the cached record, so a
   // compiled app (dynamic imports off) finds it too.
-  const namespace = await importModule(url);
+  const namespace = await loader.import(url);
   if (typeof namespace.description === "string") {
     return firstLineOf(namespace.description);
   }

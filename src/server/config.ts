@@ -6,8 +6,11 @@
  */
 
 import type { ConfigParser } from "../config/config_parser.ts";
-import { ConfigError, errorAt, type ValueSource } from "../config/errors.ts";
+import type { Problems } from "../config/problems.ts";
+import { type RefOption, SectionReader } from "../config/section_reader.ts";
 import { baseUrlOf } from "../refs.ts";
+
+export type { RefOption } from "../config/section_reader.ts";
 
 /** The prefix of server section names. */
 export const SERVER_SECTION_PREFIX = "server/";
@@ -29,16 +32,6 @@ const PROTOCOL_TRANSPORTS = new Set<ServerTransport>([
   "unix",
   "tls",
 ]);
-
-/** A reference option as written: its value and where. */
-export interface RefOption {
-  /** The option name (`protocol`, `factory` or `handler`). */
-  option: string;
-  /** The `SPECIFIER#EXPORT` text. */
-  value: string;
-  /** The file and line of the value. */
-  source: ValueSource;
-}
 
 /** A checked `[server/NAME]` section, ready to start. */
 export interface ServerSpec {
@@ -68,250 +61,200 @@ export interface ServerSpec {
   reusePort: boolean;
 }
 
+/** The options a `[server/NAME]` section may hold. */
+export const SERVER_OPTIONS: readonly string[] = [
+  "protocol",
+  "factory",
+  "handler",
+  "transport",
+  "address",
+  "port",
+  "path",
+  "cert",
+  "key",
+  "reuse_port",
+];
+
 /**
- * Reads `section` (a `server/NAME` section) and checks it, collecting every
- * problem as a {@linkcode ConfigError} with the file and line at fault.
+ * Reads `section` (a `server/NAME` section) and checks it, reporting every
+ * problem to `problems` as a {@linkcode ConfigError} at the line at fault.
  * Reads the `cert` and `key` files; imports nothing.
  *
- * @returns The spec when there were no errors, and the errors.
+ * @returns The spec, or undefined when the section has errors.
  *
  * @example
  * ```ts
  * import { ConfigParser } from "../config/config_parser.ts";
+ * import { Problems } from "../config/problems.ts";
  * import { readServerSpec } from "./config.ts";
  * const config = new ConfigParser().readString("[server/add]\nprotocol = ./add.ts#Add\nport = 8080\n", "app.conf");
- * const { spec, errors } = readServerSpec(config, "server/add");
- * console.log(spec?.port, errors.length); // 8080 0
+ * const problems = new Problems();
+ * const spec = readServerSpec(config, "server/add", problems);
+ * console.log(spec?.port, problems.errors.length); // 8080 0
  * ```
  */
 export function readServerSpec(
   config: ConfigParser,
   section: string,
-): { spec?: ServerSpec; errors: ConfigError[] } {
-  const reader = new SectionReader(config, section);
-  const spec = reader.read();
-  return reader.errors.length ? { errors: reader.errors } : {
-    spec,
-    errors: [],
+  problems: Problems,
+): ServerSpec | undefined {
+  const before = problems.errors.length;
+  const reader = new SectionReader(config, section, problems, {
+    known: SERVER_OPTIONS,
+  });
+  const spec = readSpec(reader);
+  reader.checkUnknown();
+  return problems.errors.length === before ? spec : undefined;
+}
+
+function readSpec(reader: SectionReader): ServerSpec {
+  const section = reader.section;
+  const name = section.slice(SERVER_SECTION_PREFIX.length);
+  if (!name) reader.sectionError("needs a name, as in [server/NAME]");
+  const protocol = reader.ref("protocol");
+  const factory = reader.ref("factory");
+  const handler = reader.ref("handler");
+  if (
+    !reader.has("protocol") && !reader.has("factory") && !reader.has("handler")
+  ) {
+    reader.sectionError("needs one of protocol, factory or handler");
+  }
+  if (handler && (protocol || factory)) {
+    reader.error(
+      "handler",
+      "cannot be combined with protocol or factory (a handler serves http)",
+    );
+  }
+  const path = reader.string("path");
+  const cert = readPem(reader, "cert");
+  const key = readPem(reader, "key");
+  const transport = readTransport(reader, !!handler, path, cert ?? key);
+  const port = readPort(reader, path);
+  checkTls(reader, transport);
+  return {
+    section,
+    name,
+    protocol,
+    factory,
+    handler,
+    transport,
+    address: reader.string("address") ?? "0.0.0.0",
+    port,
+    path,
+    cert,
+    key,
+    reusePort: reader.boolean("reuse_port"),
   };
 }
 
-/** Reads one section, collecting errors instead of stopping at the first. */
-class SectionReader {
-  readonly errors: ConfigError[] = [];
-  readonly #config: ConfigParser;
-  readonly #section: string;
-
-  constructor(config: ConfigParser, section: string) {
-    this.#config = config;
-    this.#section = section;
+function readTransport(
+  reader: SectionReader,
+  hasHandler: boolean,
+  path: string | undefined,
+  tlsFile: string | undefined,
+): ServerTransport {
+  const given = reader.string("transport");
+  const fallback: ServerTransport = hasHandler
+    ? (tlsFile ? "https" : "http")
+    : (path !== undefined ? "unix" : "tcp");
+  if (given === undefined) return fallback;
+  const transport = given.toLowerCase() as ServerTransport;
+  if (!TRANSPORTS.includes(transport)) {
+    reader.error(
+      "transport",
+      `unknown transport ${
+        JSON.stringify(given)
+      } (choose from tcp, udp, unix, tls, http)`,
+    );
+    return fallback;
   }
-
-  read(): ServerSpec {
-    const section = this.#section;
-    const name = section.slice(SERVER_SECTION_PREFIX.length);
-    if (!name) this.#errorAtSection("needs a name, as in [server/NAME]");
-    const protocol = this.#ref("protocol");
-    const factory = this.#ref("factory");
-    const handler = this.#ref("handler");
-    const given = (option: string) => this.#config.has(section, option);
-    if (!given("protocol") && !given("factory") && !given("handler")) {
-      this.#errorAtSection("needs one of protocol, factory or handler");
-    }
-    if (handler && (protocol || factory)) {
-      this.#error(
-        "handler",
-        "cannot be combined with protocol or factory (a handler serves http)",
-      );
-    }
-    const path = this.#string("path");
-    const cert = this.#file("cert");
-    const key = this.#file("key");
-    const transport = this.#transport(!!handler, path, cert ?? key);
-    const port = this.#port(path);
-    this.#checkTls(transport);
-    return {
-      section,
-      name,
-      protocol,
-      factory,
-      handler,
-      transport,
-      address: this.#string("address") ?? "0.0.0.0",
-      port,
-      path,
-      cert,
-      key,
-      reusePort: this.#boolean("reuse_port"),
-    };
+  if (hasHandler && PROTOCOL_TRANSPORTS.has(transport)) {
+    reader.error(
+      "transport",
+      `transport = ${transport} is for protocol servers; a handler serves http or https`,
+    );
+  } else if (!hasHandler && !PROTOCOL_TRANSPORTS.has(transport)) {
+    reader.error("transport", `transport = ${transport} needs handler`);
   }
-
-  #transport(
-    hasHandler: boolean,
-    path: string | undefined,
-    tlsFile: string | undefined,
-  ): ServerTransport {
-    const given = this.#string("transport");
-    const fallback: ServerTransport = hasHandler
-      ? (tlsFile ? "https" : "http")
-      : (path !== undefined ? "unix" : "tcp");
-    if (given === undefined) return fallback;
-    const transport = given.toLowerCase() as ServerTransport;
-    if (!TRANSPORTS.includes(transport)) {
-      this.#error(
-        "transport",
-        `unknown transport ${
-          JSON.stringify(given)
-        } (choose from tcp, udp, unix, tls, http)`,
-      );
-      return fallback;
-    }
-    if (hasHandler && PROTOCOL_TRANSPORTS.has(transport)) {
-      this.#error(
-        "transport",
-        `transport = ${transport} is for protocol servers; a handler serves http or https`,
-      );
-    } else if (!hasHandler && !PROTOCOL_TRANSPORTS.has(transport)) {
-      this.#error("transport", `transport = ${transport} needs handler`);
-    }
-    if (path !== undefined && transport !== "unix" && !hasHandler) {
-      this.#error(
-        "path",
-        `path is only for transport = unix, not ${transport}`,
-      );
-    }
-    if (transport === "unix" && path === undefined) {
-      this.#error("transport", "transport = unix needs path");
-    }
-    return transport;
+  if (path !== undefined && transport !== "unix" && !hasHandler) {
+    reader.error("path", `path is only for transport = unix, not ${transport}`);
   }
-
-  #port(path: string | undefined): number | undefined {
-    const text = this.#string("port");
-    if (text === undefined) {
-      if (path === undefined) {
-        this.#errorAtSection("needs port (or path, for a unix socket)");
-      }
-      return undefined;
-    }
-    if (path !== undefined) {
-      this.#error(
-        "port",
-        "port and path exclude each other (path is a unix socket)",
-      );
-      return undefined;
-    }
-    const port = /^\d+$/.test(text) ? Number(text) : NaN;
-    if (!(port >= 0 && port <= 65535)) {
-      this.#error(
-        "port",
-        `must be an integer 0-65535 (0 picks a free port), not ${
-          JSON.stringify(text)
-        }`,
-      );
-      return undefined;
-    }
-    return port;
+  if (transport === "unix" && path === undefined) {
+    reader.error("transport", "transport = unix needs path");
   }
+  return transport;
+}
 
-  #checkTls(transport: ServerTransport): void {
-    const has = (option: string) => this.#config.has(this.#section, option);
-    if (has("cert") !== has("key")) {
-      const [given, missing] = has("cert") ? ["cert", "key"] : ["key", "cert"];
-      this.#error(given, `${given} needs ${missing} as well`);
+function readPort(
+  reader: SectionReader,
+  path: string | undefined,
+): number | undefined {
+  if (!reader.has("port")) {
+    if (path === undefined) {
+      reader.sectionError("needs port (or path, for a unix socket)");
     }
-    if (transport === "tls" && !has("cert") && !has("key")) {
-      this.#error("transport", "transport = tls needs cert and key");
-    }
-    if (
-      (has("cert") || has("key")) &&
-      !["tls", "http", "https"].includes(transport)
-    ) {
-      this.#error(
-        has("cert") ? "cert" : "key",
-        `cert and key are for transport = tls or a handler, not ${transport}`,
-      );
-    }
+    return undefined;
   }
-
-  #ref(option: string): RefOption | undefined {
-    const value = this.#string(option);
-    if (value === undefined) return undefined;
-    if (!value) {
-      this.#error(option, "is empty; it should name SPECIFIER#EXPORT");
-      return undefined;
-    }
-    return { option, value, source: this.#source(option) };
+  if (path !== undefined) {
+    reader.error(
+      "port",
+      "port and path exclude each other (path is a unix socket)",
+    );
+    return undefined;
   }
-
-  /** Reads a PEM file named by `option`, resolved like references. */
-  #file(option: string): string | undefined {
-    const name = this.#string(option);
-    if (name === undefined) return undefined;
-    const source = this.#source(option);
-    const path = resolvePath(name, source.file);
-    let text: string;
-    try {
-      text = Deno.readTextFileSync(path);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      this.#error(option, `cannot read ${JSON.stringify(path)}: ${reason}`);
-      return undefined;
-    }
-    if (!text.includes("-----BEGIN")) {
-      this.#error(option, `${JSON.stringify(path)} is not a PEM file`);
-      return undefined;
-    }
-    return text;
+  const text = reader.string("port");
+  if (text === undefined) return undefined;
+  const port = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(port >= 0 && port <= 65535)) {
+    reader.error(
+      "port",
+      `must be an integer 0-65535 (0 picks a free port), not ${
+        JSON.stringify(text)
+      }`,
+    );
+    return undefined;
   }
+  return port;
+}
 
-  #boolean(option: string): boolean {
-    try {
-      return this.#config.getBoolean(this.#section, option, {
-        fallback: false,
-      });
-    } catch (error) {
-      this.#collect(error);
-      return false;
-    }
+function checkTls(reader: SectionReader, transport: ServerTransport): void {
+  const has = (option: string) => reader.has(option);
+  if (has("cert") !== has("key")) {
+    const [given, missing] = has("cert") ? ["cert", "key"] : ["key", "cert"];
+    reader.error(given, `${given} needs ${missing} as well`);
   }
-
-  /** The interpolated, stripped value; `undefined` when absent or broken. */
-  #string(option: string): string | undefined {
-    try {
-      const value = this.#config.get(this.#section, option, {
-        fallback: undefined,
-      });
-      return value === undefined ? undefined : value.trim();
-    } catch (error) {
-      this.#collect(error);
-      return undefined;
-    }
+  if (transport === "tls" && !has("cert") && !has("key")) {
+    reader.error("transport", "transport = tls needs cert and key");
   }
-
-  #source(option: string): ValueSource {
-    return this.#config.source(this.#section, option);
-  }
-
-  #error(option: string, detail: string): void {
-    this.errors.push(
-      errorAt(this.#source(option), `[${this.#section}] ${option}: ${detail}`),
+  if (
+    (has("cert") || has("key")) &&
+    !["tls", "http", "https"].includes(transport)
+  ) {
+    reader.error(
+      has("cert") ? "cert" : "key",
+      `cert and key are for transport = tls or a handler, not ${transport}`,
     );
   }
+}
 
-  #errorAtSection(detail: string): void {
-    this.errors.push(
-      errorAt(
-        this.#config.sectionSource(this.#section),
-        `[${this.#section}] ${detail}`,
-      ),
-    );
+/** Reads a PEM file named by `option`, resolved like references. */
+function readPem(reader: SectionReader, option: string): string | undefined {
+  const name = reader.string(option);
+  if (name === undefined) return undefined;
+  const path = resolvePath(name, reader.source(option).file);
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    reader.error(option, `cannot read ${JSON.stringify(path)}: ${reason}`);
+    return undefined;
   }
-
-  #collect(error: unknown): void {
-    if (error instanceof ConfigError) this.errors.push(error);
-    else throw error;
+  if (!text.includes("-----BEGIN")) {
+    reader.error(option, `${JSON.stringify(path)} is not a PEM file`);
+    return undefined;
   }
+  return text;
 }
 
 /** A file path from a config value: relative ones resolve against the file that holds the line. */

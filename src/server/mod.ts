@@ -9,7 +9,8 @@ import { getLogger } from "@logtape/logtape";
 import type { ConfigParser } from "../config/config_parser.ts";
 import { ConfigError, errorAt, formatSource } from "../config/errors.ts";
 import { AioError, ConfigErrors, firstLine } from "../errors.ts";
-import { loadRef } from "../refs.ts";
+import type { ModuleLoader } from "../refs.ts";
+import { Problems } from "../config/problems.ts";
 import { settlesWithin } from "./_deadline.ts";
 import {
   readServerSpec,
@@ -152,21 +153,25 @@ export class RunningServer implements Server {
  * @example
  * ```ts
  * import { ConfigParser } from "../config/config_parser.ts";
+ * import { ModuleLoader } from "../refs.ts";
  * import { startServers, stopServers } from "./mod.ts";
  * const config = new ConfigParser().readString(
  *   "[server/hello]\nhandler = ./hello.ts#handler\naddress = 127.0.0.1\nport = 0\n",
  *   "app.conf",
  * );
- * const servers = await startServers(config, { shutdownTimeoutMs: 10_000 });
+ * const servers = await startServers(config, new ModuleLoader(), {
+ *   shutdownTimeoutMs: 10_000,
+ * });
  * console.log(servers.hello.addr);
  * await stopServers(servers, 10_000);
  * ```
  */
 export async function startServers(
   config: ConfigParser,
+  loader: ModuleLoader,
   options: { shutdownTimeoutMs?: number } = {},
 ): Promise<Record<string, Server>> {
-  const { loaded, errors } = await loadServers(config);
+  const { loaded, errors } = await loadServers(config, loader);
   throwAll(errors);
   const servers: Record<string, Server> = {};
   try {
@@ -189,29 +194,26 @@ export async function startServers(
  */
 export async function checkServers(
   config: ConfigParser,
+  loader: ModuleLoader,
 ): Promise<ConfigError[]> {
-  return (await loadServers(config)).errors;
+  return (await loadServers(config, loader)).errors;
 }
 
 /** Reads every server section and loads its references, collecting every problem. */
 async function loadServers(
   config: ConfigParser,
+  loader: ModuleLoader,
 ): Promise<{ loaded: LoadedSpec[]; errors: ConfigError[] }> {
   const loaded: LoadedSpec[] = [];
-  const errors: ConfigError[] = [];
+  const problems = new Problems();
   for (const section of config.sections()) {
     if (!section.startsWith(SERVER_SECTION_PREFIX)) continue;
-    const result = readServerSpec(config, section);
-    errors.push(...result.errors);
-    if (!result.spec) continue;
-    try {
-      loaded.push(await loadSpec(result.spec));
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      errors.push(error);
-    }
+    const spec = readServerSpec(config, section, problems);
+    if (!spec) continue;
+    const item = await problems.collectAsync(() => loadSpec(spec, loader));
+    if (item) loaded.push(item);
   }
-  return { loaded, errors };
+  return { loaded, errors: problems.errors };
 }
 
 /**
@@ -246,9 +248,12 @@ interface LoadedSpec {
   handler?: HttpHandler;
 }
 
-async function loadSpec(spec: ServerSpec): Promise<LoadedSpec> {
+async function loadSpec(
+  spec: ServerSpec,
+  loader: ModuleLoader,
+): Promise<LoadedSpec> {
   const load = (ref: RefOption, kind: "class" | "function") =>
-    loadRef(ref.value, {
+    loader.load(ref.value, {
       section: spec.section,
       option: ref.option,
       source: ref.source,

@@ -2,13 +2,16 @@ import assert from "node:assert/strict";
 import { ConfigParser } from "../../src/config/config_parser.ts";
 import type { ConfigError } from "../../src/config/errors.ts";
 import { readServerSpec } from "../../src/server/config.ts";
+import { Problems } from "../../src/config/problems.ts";
 import { TLS } from "./_helpers.ts";
 
 const FILE = "/srv/app/aio.conf";
 
-function check(text: string, section = "server/x") {
-  const config = new ConfigParser().readString(text, FILE);
-  return readServerSpec(config, section);
+function check(text: string, section = "server/x", file = FILE) {
+  const config = new ConfigParser().readString(text, file);
+  const problems = new Problems();
+  const spec = readServerSpec(config, section, problems);
+  return { spec, errors: problems.errors, warnings: problems.warnings };
 }
 
 /** The errors as `file:line: detail` strings. */
@@ -54,11 +57,11 @@ Deno.test("config: path means unix, handler means http, handler with cert means 
 });
 
 Deno.test("config: relative cert and key resolve against the config file", () => {
-  const config = new ConfigParser().readString(
+  const { spec, errors } = check(
     "[server/x]\nprotocol = ./a.ts\nport = 0\ntransport = tls\ncert = ../fixtures/tls/cert.pem\nkey = ../fixtures/tls/key.pem\n",
+    "server/x",
     new URL("./aio.conf", import.meta.url).pathname,
   );
-  const { spec, errors } = readServerSpec(config, "server/x");
   assert.deepEqual(errors, []);
   assert.equal(spec?.cert, TLS.cert);
 });
@@ -150,7 +153,7 @@ Deno.test("config: handler with protocol, a bad reuse_port, an empty reference",
   assert.deepEqual(
     errorsOf("[server/x]\nprotocol = ./a.ts\nport = 1\nreuse_port = maybe\n"),
     [
-      `${FILE}:4: Option 'reuse_port' in section 'server/x' must be a boolean, not "maybe"`,
+      `${FILE}:4: [server/x] reuse_port: must be a boolean (yes/no, true/false, on/off, 1/0), not "maybe"`,
     ],
   );
   assert.deepEqual(
@@ -169,4 +172,26 @@ Deno.test("config: every problem of a section is reported at once", () => {
     `${FILE}:2`,
     `${FILE}:4`,
   ]);
+});
+
+Deno.test("config: a slip of a known option is an error with a suggestion; other unknown options are warnings", () => {
+  const { spec, errors, warnings } = check(
+    "[DEFAULT]\nshared = 1\n[server/x]\nprotocol = ./a.ts\nport = 0\nadress = 127.0.0.1\nmy_limit = 5\n",
+  );
+  assert.equal(spec, undefined);
+  assert.deepEqual(errors.map((e) => e.message), [
+    `${FILE}:6: [server/x] adress: unknown option; did you mean 'address'?`,
+  ]);
+  assert.deepEqual(warnings.map((e) => e.message), [
+    `${FILE}:7: [server/x] my_limit: unknown option (aio does not read it; a module may)`,
+  ]);
+});
+
+Deno.test("config: a slip of an option that is set itself is only a warning", () => {
+  const { spec, errors, warnings } = check(
+    "[server/x]\nprotocol = ./a.ts\nport = 0\naddress = 127.0.0.1\nadress = ::1\n",
+  );
+  assert.equal(spec?.address, "127.0.0.1");
+  assert.deepEqual(errors, []);
+  assert.equal(warnings.length, 1);
 });

@@ -6,7 +6,7 @@ import { AioError, ConfigErrors } from "../../src/errors.ts";
 import {
   RunningServer,
   type Server,
-  startServers,
+  startServers as startServersWith,
   stopServers,
 } from "../../src/server/mod.ts";
 import {
@@ -19,6 +19,13 @@ import {
   TLS,
   writeAll,
 } from "./_helpers.ts";
+import { ModuleLoader } from "../../src/refs.ts";
+
+/** Starts the servers of `config` with a fresh module loader. */
+const startServers = (
+  config: Parameters<typeof startServersWith>[0],
+  options?: Parameters<typeof startServersWith>[2],
+) => startServersWith(config, new ModuleLoader(), options);
 
 const FILE = "/srv/app/aio.conf";
 const PROTOCOLS = fixture("protocols.ts");

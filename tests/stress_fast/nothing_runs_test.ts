@@ -5,7 +5,7 @@
 // overwritten (tests/e2e/run_test.ts). Known gaps are in STRESS.md.
 import { equal, ok, rejects } from "node:assert/strict";
 import { ConfigError } from "../../src/config/errors.ts";
-import { loadRef } from "../../src/refs.ts";
+import { ModuleLoader } from "../../src/refs.ts";
 import { runCli } from "../e2e/_cli.ts";
 
 const MODULE = new URL("../fixtures/stress/echo.ts", import.meta.url).pathname;
@@ -32,7 +32,7 @@ Deno.test("a reference names an export, never a property of the module object or
   ];
   for (const ref of refs) {
     await rejects(
-      loadRef(ref, location(), "any"),
+      new ModuleLoader().load(ref, location(), "any"),
       (error: unknown) => error instanceof ConfigError && error.line === 2,
       ref,
     );

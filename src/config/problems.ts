@@ -1,0 +1,91 @@
+/**
+ * Collecting config problems: every part of aio that reads the config
+ * reports into one {@linkcode Problems}, so `aio run` and `aio check` find
+ * every problem in one pass and report them together.
+ *
+ * @module
+ */
+
+import { ConfigError } from "./errors.ts";
+
+/** Several config problems found at once (by `aio check`, or at start-up). */
+export class ConfigErrors extends AggregateError {
+  /** The problems, each a ConfigError. */
+  declare readonly errors: ConfigError[];
+  /** Collects `errors`. */
+  constructor(errors: ConfigError[]) {
+    super(errors, errors.map((error) => error.message).join("\n"));
+    this.name = "ConfigErrors";
+  }
+}
+
+/**
+ * The errors and warnings found while reading a config.
+ *
+ * @example Collecting and throwing
+ * ```ts
+ * import { Problems } from "./problems.ts";
+ * import { ConfigError } from "./errors.ts";
+ * const problems = new Problems();
+ * problems.collect(() => {
+ *   throw new ConfigError("[aio] log_level: unknown level", { source: "app.conf", line: 2 });
+ * });
+ * console.log(problems.errors.length); // 1
+ * ```
+ */
+export class Problems {
+  /** Problems that stop `aio run` (exit 78). */
+  readonly errors: ConfigError[] = [];
+  /** Problems `aio check` lists but that do not stop a run. */
+  readonly warnings: ConfigError[] = [];
+
+  /** Adds an error. */
+  error(error: ConfigError): void {
+    this.errors.push(error);
+  }
+
+  /** Adds a warning. */
+  warn(warning: ConfigError): void {
+    this.warnings.push(warning);
+  }
+
+  /**
+   * Runs `fn`; a {@linkcode ConfigError} or {@linkcode ConfigErrors} it
+   * throws is collected (and `undefined` returned), anything else rethrown.
+   */
+  collect<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (error) {
+      this.#take(error);
+      return undefined;
+    }
+  }
+
+  /** {@linkcode Problems.collect} for an async `fn`. */
+  async collectAsync<T>(fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (error) {
+      this.#take(error);
+      return undefined;
+    }
+  }
+
+  /** Whether any error was found. */
+  get failed(): boolean {
+    return this.errors.length > 0;
+  }
+
+  /** Throws the one error, or a {@linkcode ConfigErrors} of several; nothing when there is none. */
+  throwIfAny(): void {
+    if (this.errors.length === 1) throw this.errors[0];
+    if (this.errors.length > 1) throw new ConfigErrors([...this.errors]);
+  }
+
+  #take(error: unknown): void {
+    if (error instanceof ConfigError) this.errors.push(error);
+    else if (error instanceof ConfigErrors) this.errors.push(...error.errors);
+    else throw error;
+  }
+}

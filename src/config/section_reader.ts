@@ -1,0 +1,239 @@
+/**
+ * Reading one section of the config, the same way for every part of aio:
+ * typed getters that collect each problem (instead of throwing the first)
+ * as a {@linkcode ConfigError} of one shape, `FILE:LINE: [section] option:
+ * what is wrong`, and a check for options nobody knows.
+ *
+ * @module
+ */
+
+import type { ConfigParser } from "./config_parser.ts";
+import { parsePythonFloat, parsePythonInt } from "./config_parser.ts";
+import { errorAt, type ValueSource } from "./errors.ts";
+import type { Problems } from "./problems.ts";
+import { ownOptions } from "./sections.ts";
+import { closest } from "../suggest.ts";
+
+/** A reference option as written: its value and where. */
+export interface RefOption {
+  /** The option name (`func`, `protocol`, ...). */
+  option: string;
+  /** The `SPECIFIER#EXPORT` text. */
+  value: string;
+  /** The file and line of the value. */
+  source: ValueSource;
+}
+
+/** Bounds for {@linkcode SectionReader.number}. */
+export interface NumberBounds {
+  /** The least value allowed (inclusive). */
+  min?: number;
+  /** A value the number must be greater than (exclusive). */
+  above?: number;
+  /** The greatest value allowed (inclusive). */
+  max?: number;
+  /** Whole numbers only. */
+  integer?: boolean;
+  /** What the value is, for the message (`"a number of seconds, 0 or more"`). */
+  what: string;
+}
+
+/** Options for a {@linkcode SectionReader}. */
+export interface SectionReaderOptions {
+  /**
+   * The options this section may hold. With a list, {@linkcode SectionReader.checkUnknown}
+   * reports the others: an error with "did you mean" when one is a slip of
+   * a known option not set itself, else a warning (modules may read their own).
+   */
+  known?: readonly string[];
+}
+
+/**
+ * Reads one section, reporting each problem to a {@linkcode Problems}.
+ *
+ * @example Reading a number
+ * ```ts
+ * import { ConfigParser } from "./config_parser.ts";
+ * import { Problems } from "./problems.ts";
+ * import { SectionReader } from "./section_reader.ts";
+ * const config = new ConfigParser().readString("[aio]\nshutdown_timeout = -1\n", "app.conf");
+ * const problems = new Problems();
+ * const reader = new SectionReader(config, "aio", problems);
+ * reader.number("shutdown_timeout", { min: 0, what: "a number of seconds, 0 or more" });
+ * console.log(problems.errors[0].message);
+ * // app.conf:2: [aio] shutdown_timeout: must be a number of seconds, 0 or more, not "-1"
+ * ```
+ */
+export class SectionReader {
+  /** The section's name. */
+  readonly section: string;
+  readonly #config: ConfigParser;
+  readonly #problems: Problems;
+  readonly #known: readonly string[] | undefined;
+
+  /** Reads `section` of `config`; problems go to `problems`. */
+  constructor(
+    config: ConfigParser,
+    section: string,
+    problems: Problems,
+    options: SectionReaderOptions = {},
+  ) {
+    this.#config = config;
+    this.section = section;
+    this.#problems = problems;
+    this.#known = options.known;
+  }
+
+  /** Whether the section (or DEFAULT) has `option`. */
+  has(option: string): boolean {
+    return this.#config.has(this.section, option);
+  }
+
+  /** The file and line of `option`'s value. */
+  source(option: string): ValueSource {
+    return this.#config.source(this.section, option);
+  }
+
+  /** The file and line of the section's header. */
+  get headerSource(): ValueSource {
+    return this.#config.sectionSource(this.section);
+  }
+
+  /** The interpolated, stripped value; undefined when absent or when it does not interpolate (reported). */
+  string(option: string): string | undefined {
+    if (!this.has(option)) return undefined;
+    return this.#problems.collect(() =>
+      this.#config.get(this.section, option).trim()
+    );
+  }
+
+  /** Like {@linkcode SectionReader.string}, and reports a missing or empty value. */
+  required(option: string, what = "a value"): string | undefined {
+    if (!this.has(option)) {
+      this.sectionError(`needs ${option} (${what})`);
+      return undefined;
+    }
+    const value = this.string(option);
+    if (value === "") this.error(option, `is empty; it should be ${what}`);
+    return value || undefined;
+  }
+
+  /** A `SPECIFIER#EXPORT` option: its text and where it was written. */
+  ref(option: string): RefOption | undefined {
+    const value = this.string(option);
+    if (value === undefined) return undefined;
+    if (!value) {
+      this.error(option, "is empty; it should name SPECIFIER#EXPORT");
+      return undefined;
+    }
+    return { option, value, source: this.source(option) };
+  }
+
+  /** The value's non-empty lines, each stripped. */
+  list(option: string): string[] {
+    const value = this.string(option);
+    if (!value) return [];
+    return value.split("\n").map((line) => line.trim()).filter(Boolean);
+  }
+
+  /** A boolean (`1 yes true on` / `0 no false off`, any case); `fallback` when absent or bad (reported). */
+  boolean(option: string, fallback = false): boolean {
+    const value = this.string(option);
+    if (value === undefined) return fallback;
+    const word = value.toLowerCase();
+    if (["1", "yes", "true", "on"].includes(word)) return true;
+    if (["0", "no", "false", "off"].includes(word)) return false;
+    this.error(
+      option,
+      `must be a boolean (yes/no, true/false, on/off, 1/0), not ${
+        JSON.stringify(value)
+      }`,
+    );
+    return fallback;
+  }
+
+  /** A number within `bounds`, read as Python's `float()` (or `int()`) reads it; undefined when absent or bad (reported). */
+  number(option: string, bounds: NumberBounds): number | undefined {
+    const text = this.string(option);
+    if (text === undefined) return undefined;
+    const value = bounds.integer
+      ? parsePythonInt(text)
+      : parsePythonFloat(text);
+    const ok = value !== undefined && Number.isFinite(value) &&
+      (bounds.min === undefined || value >= bounds.min) &&
+      (bounds.above === undefined || value > bounds.above) &&
+      (bounds.max === undefined || value <= bounds.max);
+    if (!ok) {
+      this.error(option, `must be ${bounds.what}, not ${JSON.stringify(text)}`);
+      return undefined;
+    }
+    return value;
+  }
+
+  /** One of `choices` (compared lowercased); undefined when absent or bad (reported). */
+  choice<T extends string>(
+    option: string,
+    choices: readonly T[],
+  ): T | undefined {
+    const text = this.string(option);
+    if (text === undefined) return undefined;
+    const value = text.toLowerCase() as T;
+    if (choices.includes(value)) return value;
+    this.error(
+      option,
+      `must be one of ${choices.join(", ")}, not ${JSON.stringify(text)}`,
+    );
+    return undefined;
+  }
+
+  /** The section's options (DEFAULT's included, as configparser gives them), interpolated; broken ones reported and left out. */
+  values(): Record<string, string> {
+    const values: Record<string, string> = {};
+    for (const option of this.#config.options(this.section)) {
+      const value = this.string(option);
+      if (value !== undefined) values[option] = value;
+    }
+    return values;
+  }
+
+  /** Reports `detail` about `option`, at its line: `FILE:LINE: [section] option: detail`. */
+  error(option: string, detail: string): void {
+    this.#problems.error(
+      errorAt(this.source(option), `[${this.section}] ${option}: ${detail}`),
+    );
+  }
+
+  /** Reports `detail` about the whole section, at its header: `FILE:LINE: [section] detail`. */
+  sectionError(detail: string): void {
+    this.#problems.error(
+      errorAt(this.headerSource, `[${this.section}] ${detail}`),
+    );
+  }
+
+  /**
+   * Reports the section's own options that are not `known` (those that come
+   * from DEFAULT never are): an error when the option is a slip of a known
+   * option that is not set itself (`adress` for `address`), else a warning.
+   */
+  checkUnknown(): void {
+    if (!this.#known) return;
+    const known = new Set(this.#known);
+    for (const option of ownOptions(this.#config, this.section)) {
+      if (known.has(option)) continue;
+      const unset = this.#known.filter((name) => !this.has(name));
+      const near = closest(option, unset);
+      const where = this.source(option);
+      if (near) {
+        this.#problems.error(errorAt(
+          where,
+          `[${this.section}] ${option}: unknown option; did you mean '${near}'?`,
+        ));
+      } else {
+        this.#problems.warn(errorAt(
+          where,
+          `[${this.section}] ${option}: unknown option (aio does not read it; a module may)`,
+        ));
+      }
+    }
+  }
+}
