@@ -55,7 +55,7 @@ export {
   type LogProperties,
 } from "./src/logging.ts";
 export type { ConfigSourceOptions } from "./src/config/layers.ts";
-export type { ModuleLoader, ModuleNamespace } from "./src/refs.ts";
+export type { ModuleNamespace } from "./src/refs.ts";
 export type { Command, CommandContext } from "./src/commands/types.ts";
 export { VERSION } from "./src/version.ts";
 

@@ -96,7 +96,12 @@ export class App {
    * mod.ts, which nothing under `src/` does.
    */
   publicModule?: () => Promise<ModuleNamespace>;
-  /** Imports the modules and references of the loaded config, each once. */
+  /**
+   * Imports the modules and references of the loaded config, each once.
+   * aio's own plumbing, not part of the public API.
+   *
+   * @ignore
+   */
   loader: ModuleLoader = new ModuleLoader();
   #schedules: ScheduleSet | undefined;
   #running = false;
