@@ -1,35 +1,37 @@
 /**
  * The app: its state (config, signals, modules, servers) and its life
- * cycle (load, start, stop, clear). One app per process, shared through
+ * cycle (prepare, start, stop, clear). One app per process, shared through
  * `globalThis` so every copy of the library sees the same one.
  *
  * @module
  */
 
 import type { ConfigParser } from "./config/config_parser.ts";
-import { ConfigError, errorAt } from "./config/errors.ts";
 import {
   buildConfig,
   type ConfigSourceOptions,
   readUserConfig,
+  type UserConfig,
 } from "./config/layers.ts";
-import { ConfigErrors } from "./errors.ts";
-import { sectionsWithPrefix } from "./config/sections.ts";
+import { Problems } from "./config/problems.ts";
 import { Signals } from "./signals.ts";
 import type { Server } from "./server/mod.ts";
-import { type LoadedModule, loadModules } from "./modules.ts";
-import { attachListeners } from "./listeners.ts";
-import { armSchedules, type ScheduleSet } from "./schedules.ts";
+import type { LoadedModule } from "./modules.ts";
+import { type Plan, prepare } from "./prepare.ts";
+import type { ResolvedListener } from "./listeners.ts";
+import { Scheduler } from "./schedule.ts";
 import {
   configureLogging,
   flushLogging,
   getLogger,
   resetLogging,
+  validateLogging,
 } from "./logging.ts";
 import { ModuleLoader, type ModuleNamespace } from "./refs.ts";
-import { onBeforeExit } from "./exit.ts";
+import { DEFAULT_SHUTDOWN_TIMEOUT_S } from "./settings.ts";
 
 export type { LoadedModule } from "./modules.ts";
+export type { Plan } from "./prepare.ts";
 
 /** The built-in lifecycle signals, in the order a run emits them. */
 export const LIFECYCLE_SIGNALS = [
@@ -42,39 +44,12 @@ export const LIFECYCLE_SIGNALS = [
 const logger = getLogger("aio.app");
 /** The least time `aio-stopped`'s listeners get, even when the wind-down used the whole deadline. */
 const STOPPED_GRACE_MS = 250;
-/** `[aio] shutdown_timeout` when the config has none. */
-const DEFAULT_SHUTDOWN_TIMEOUT_S = 10;
-
-/**
- * `[aio] shutdown_timeout` in milliseconds: a non-negative number of
- * seconds. A bad value goes to `errors` (so `run` and `check` report it up
- * front, not at the stop) and the default is used.
- */
-export function readShutdownTimeout(
-  config: ConfigParser,
-  errors: ConfigError[],
-): number {
-  try {
-    const seconds = config.getFloat("aio", "shutdown_timeout", {
-      fallback: DEFAULT_SHUTDOWN_TIMEOUT_S,
-    });
-    if (seconds >= 0 && Number.isFinite(seconds)) return seconds * 1000;
-    errors.push(errorAt(
-      config.source("aio", "shutdown_timeout"),
-      `[aio] shutdown_timeout must be a number of seconds, 0 or more, not ${seconds}`,
-    ));
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    errors.push(error);
-  }
-  return DEFAULT_SHUTDOWN_TIMEOUT_S * 1000;
-}
 
 /**
  * aio's application state. Use the shared {@linkcode app} instance.
  *
- * @example
- * ```ts ignore
+ * @example Starting and clearing the app
+ * ```ts
  * import { app, runner } from "@aio/app";
  * await runner(["run"], { configString: "[aio]\nlog_level = WARNING\n" });
  * console.log(app.modules.length); // 1: aio's own module
@@ -103,9 +78,12 @@ export class App {
    * @ignore
    */
   loader: ModuleLoader = new ModuleLoader();
-  #schedules: ScheduleSet | undefined;
+  #plan: Plan | undefined;
+  #scheduler: Scheduler | undefined;
+  #attached: ResolvedListener[] = [];
   #running = false;
   #shutdownTimeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_S * 1000;
+  #exitHooks = new Set<() => Promise<void> | void>();
   #unregisterFlush: (() => void) | undefined;
 
   /** Whether the app has started and not yet stopped. */
@@ -113,60 +91,97 @@ export class App {
     return this.#running;
   }
 
-  /**
-   * Loads the config (all four layers), configures logging and imports the
-   * modules. Starts nothing. Throws ConfigError / ConfigErrors on bad config.
-   */
-  async load(source: ConfigSourceOptions): Promise<ConfigParser> {
-    const user = readUserConfig(source);
-    let config = buildConfig(user);
-    await configureLogging(config);
-    this.#unregisterFlush ??= onBeforeExit(flushLogging);
-    const { modules, layers } = await loadModules(config, this.loader, {
-      userSource: user?.source,
-      publicModule: this.publicModule,
-    });
-    if (layers.length > 0) {
-      config = buildConfig(user, layers);
-      await configureLogging(config);
-    }
-    this.config = config;
-    this.modules = modules;
-    this.signals = new Signals();
-    return config;
+  /** `[aio] shutdown_timeout` in milliseconds (default 10 s), as the last prepare read it. */
+  get shutdownTimeoutMs(): number {
+    return this.#shutdownTimeoutMs;
   }
 
   /**
-   * Starts a loaded app: listeners, `aio-starting`, servers, schedules,
-   * `aio-started`. If anything fails, what already started is stopped.
+   * Reads the config (all four layers), sets up logging and imports the
+   * modules, and resolves every part (listeners, schedules, servers,
+   * commands), starting nothing: what `aio run` and `aio check` share.
+   * Config problems are collected in the plan's `problems`, not thrown.
+   *
+   * @param source Where the user config comes from.
+   * @returns The plan; {@linkcode App.start} runs it.
    */
-  async start(): Promise<void> {
-    const config = this.config;
+  async prepare(source: ConfigSourceOptions): Promise<Plan> {
+    return await this.#prepare(source, "all");
+  }
+
+  /**
+   * Reads the config, sets up logging and imports the modules, and throws
+   * the problems found on the way: what commands that run no part need.
+   *
+   * @param source Where the user config comes from.
+   * @returns The layered config.
+   */
+  async load(source: ConfigSourceOptions): Promise<ConfigParser> {
+    const plan = await this.#prepare(source, "modules");
+    plan.problems.throwIfAny();
+    return plan.config;
+  }
+
+  async #prepare(
+    source: ConfigSourceOptions,
+    stage: "modules" | "all",
+  ): Promise<Plan> {
+    let user: UserConfig | undefined;
+    const problems = new Problems();
+    problems.collect(() => user = readUserConfig(source));
+    this.#unregisterFlush ??= this.onBeforeExit(flushLogging);
+    const plan = await prepare(user, {
+      loader: this.loader,
+      publicModule: this.publicModule,
+      beforeImport: (config) => this.#configureLogging(config),
+      stage,
+    });
+    plan.problems.errors.unshift(...problems.errors);
+    await this.#configureLogging(plan.config);
+    this.#plan = plan;
+    this.config = plan.config;
+    this.modules = plan.modules;
+    this.signals ??= new Signals();
+    this.#shutdownTimeoutMs = plan.settings.shutdownTimeoutMs;
+    return plan;
+  }
+
+  /** Sets logging up from `config`, or from the built-in defaults when its logging sections are at fault (they are reported with the rest). */
+  async #configureLogging(config: ConfigParser): Promise<void> {
+    const sound = validateLogging(config).length === 0;
+    try {
+      await configureLogging(sound ? config : buildConfig(undefined));
+    } catch {
+      await configureLogging(buildConfig(undefined));
+    }
+  }
+
+  /**
+   * Starts the prepared app: listeners, `aio-starting`, servers, schedules,
+   * `aio-started`. Throws the plan's problems, if it has any, before
+   * anything starts; if a server fails to start, what already started is
+   * stopped.
+   *
+   * @param plan The plan to start (default: the last one prepared).
+   */
+  async start(plan: Plan | undefined = this.#plan): Promise<void> {
+    if (!plan || !this.signals) {
+      throw new Error("The app must be prepared before it starts");
+    }
+    plan.problems.throwIfAny();
     const signals = this.signals;
-    if (!config || !signals) {
-      throw new Error("The app must be loaded before it starts");
+    for (const item of plan.listeners) {
+      signals.listen(item.signal, item.listener, { name: item.name });
     }
-    // Every config problem is found before anything starts, and reported
-    // together, as `aio check` reports them.
-    const errors: ConfigError[] = [];
-    this.#shutdownTimeoutMs = readShutdownTimeout(config, errors);
-    await attachListeners(config, signals, this.loader, errors);
-    const schedules = await armSchedules(config, this.loader, errors);
-    // The server layer loads only for apps that have servers: start-up
-    // time is part of what aio promises.
-    const serverLayer = sectionsWithPrefix(config, "server/").length > 0
-      ? await import("./server/mod.ts")
-      : undefined;
-    if (serverLayer) {
-      errors.push(...await serverLayer.checkServers(config, this.loader));
-    }
-    if (errors.length === 1) throw errors[0];
-    if (errors.length > 1) throw new ConfigErrors(errors);
+    this.#attached = plan.listeners;
+    const scheduler = new Scheduler();
+    for (const definition of plan.schedules) scheduler.add(definition);
     this.#running = true;
     await this.#emitLifecycle("aio-starting");
     try {
-      if (serverLayer) {
-        this.servers = await serverLayer.startServers(config, this.loader, {
+      if (plan.hasServers) {
+        const { startServers } = await import("./server/mod.ts");
+        this.servers = await startServers(plan.config, plan.loader, {
           shutdownTimeoutMs: this.#shutdownTimeoutMs,
         });
       }
@@ -174,18 +189,13 @@ export class App {
       this.#running = false;
       throw error;
     }
-    this.#schedules = schedules;
-    schedules.start();
+    this.#scheduler = scheduler;
+    scheduler.start();
     logger.info("Started: {servers} server(s), {schedules} schedule(s)", {
       servers: Object.keys(this.servers).length,
-      schedules: schedules.size,
+      schedules: scheduler.size,
     });
     await this.#emitLifecycle("aio-started");
-  }
-
-  /** `[aio] shutdown_timeout` in milliseconds (default 10 s), as read at start. */
-  get shutdownTimeoutMs(): number {
-    return this.#shutdownTimeoutMs;
   }
 
   /**
@@ -205,11 +215,11 @@ export class App {
     // schedules and open connections all get until shutdown_timeout, and the
     // servers stop accepting at once rather than after the listeners.
     const deadline = performance.now() + timeoutMs;
-    const schedules = this.#schedules;
-    this.#schedules = undefined;
+    const scheduler = this.#scheduler;
+    this.#scheduler = undefined;
     await Promise.all([
       this.#emitLifecycle("aio-stopping", timeoutMs),
-      schedules?.stop(timeoutMs),
+      scheduler?.stop(timeoutMs),
       this.#stopServers(timeoutMs),
     ]);
     this.servers = {};
@@ -227,6 +237,11 @@ export class App {
   /** Stops whatever runs and returns the app to its initial state. */
   async clear(): Promise<void> {
     await this.stop();
+    for (const item of this.#attached) {
+      this.signals?.unlisten(item.signal, item.listener);
+    }
+    this.#attached = [];
+    this.#plan = undefined;
     this.config = null;
     this.signals?.clear();
     this.signals = null;
@@ -236,6 +251,26 @@ export class App {
     this.#unregisterFlush?.();
     this.#unregisterFlush = undefined;
     await resetLogging();
+  }
+
+  /**
+   * Registers `hook` to run before the CLI exits (logging registers its
+   * flush); returns a function that unregisters it.
+   */
+  onBeforeExit(hook: () => Promise<void> | void): () => void {
+    this.#exitHooks.add(hook);
+    return () => this.#exitHooks.delete(hook);
+  }
+
+  /** Runs every exit hook; a hook that fails does not stop the others. */
+  async runExitHooks(): Promise<void> {
+    for (const hook of [...this.#exitHooks]) {
+      try {
+        await hook();
+      } catch {
+        // A failed flush must not turn a clean exit into a crash.
+      }
+    }
   }
 
   /** Emits a lifecycle signal; listener errors are logged, and a hung listener is not waited for past `timeoutMs`. */
@@ -256,10 +291,7 @@ export class App {
     if (result === "late") {
       logger.warn(
         "Listeners of {signal} still running after {seconds} s; going on",
-        {
-          signal,
-          seconds: timeoutMs / 1000,
-        },
+        { signal, seconds: timeoutMs / 1000 },
       );
     }
   }

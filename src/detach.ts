@@ -102,7 +102,7 @@ export function pidfileRelease(): (() => void) | undefined {
 }
 
 function childArgs(context: CommandContext): string[] {
-  const forwarded = Deno.args.filter((arg) =>
+  const forwarded = context.argv.filter((arg) =>
     arg !== "-d" && arg !== "--detach"
   );
   if (

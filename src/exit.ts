@@ -1,31 +1,14 @@
 /**
- * Leaving the process without losing output: whatever registered a flush
- * (logging, once configured) is flushed first.
+ * Leaving the process without losing output: the app's exit hooks (the
+ * logging flush among them) run first.
  *
  * @module
  */
 
-const flushers = new Set<() => Promise<void> | void>();
+import type { App } from "./app.ts";
 
-/** Registers `flush` to run before the CLI exits; returns a function that unregisters it. */
-export function onBeforeExit(flush: () => Promise<void> | void): () => void {
-  flushers.add(flush);
-  return () => flushers.delete(flush);
-}
-
-/** Runs every registered flush (errors are ignored: the exit code matters more). */
-export async function flushBeforeExit(): Promise<void> {
-  for (const flush of [...flushers]) {
-    try {
-      await flush();
-    } catch {
-      // A failed flush must not turn a clean exit into a crash.
-    }
-  }
-}
-
-/** Flushes, then exits with `code`. */
-export async function exitAfterFlush(code: number): Promise<never> {
-  await flushBeforeExit();
+/** Runs `app`'s exit hooks, then exits with `code`. */
+export async function exitAfterFlush(app: App, code: number): Promise<never> {
+  await app.runExitHooks();
   Deno.exit(code);
 }

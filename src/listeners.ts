@@ -1,14 +1,16 @@
 /**
- * Wiring `[listen/NAME]` sections: `SIGNAL = REF`, one REF per line.
+ * Reading `[listen/NAME]` sections (`SIGNAL = REF`, one REF per line) and
+ * loading each listener they name.
  *
  * @module
  */
 
 import type { ConfigParser } from "./config/config_parser.ts";
-import { ConfigError, formatSource } from "./config/errors.ts";
+import { formatSource } from "./config/errors.ts";
+import type { Problems } from "./config/problems.ts";
 import { ownOptions, sectionsWithPrefix } from "./config/sections.ts";
 import type { ModuleLoader } from "./refs.ts";
-import type { Listener, Signals } from "./signals.ts";
+import type { Listener } from "./signals.ts";
 
 /** A listener named by the config, before it is loaded. */
 export interface ListenerSpec {
@@ -20,43 +22,56 @@ export interface ListenerSpec {
   ref: string;
 }
 
-/** Every listener the config names, in file order. */
-export function readListenerSpecs(config: ConfigParser): ListenerSpec[] {
+/** A listener loaded and ready to attach. */
+export interface ResolvedListener {
+  /** The signal it listens to. */
+  signal: string;
+  /** The function. */
+  listener: Listener;
+  /** The name logs use: the reference and where the config names it. */
+  name: string;
+}
+
+/** Every listener the config names, in file order; a value that does not interpolate is reported. */
+export function readListenerSpecs(
+  config: ConfigParser,
+  problems: Problems,
+): ListenerSpec[] {
   const specs: ListenerSpec[] = [];
   for (const section of sectionsWithPrefix(config, "listen/")) {
     for (const signal of ownOptions(config, section)) {
-      for (const ref of config.getList(section, signal)) {
-        specs.push({ section, signal, ref });
-      }
+      const refs = problems.collect(() => config.getList(section, signal));
+      for (const ref of refs ?? []) specs.push({ section, signal, ref });
     }
   }
   return specs;
 }
 
 /**
- * Loads each listener the config names and attaches it to `signals`. A
- * reference that does not load is added to `errors` (all are collected).
+ * Loads each listener the config names. A reference that does not load is
+ * reported to `problems` (every one is), and left out.
  */
-export async function attachListeners(
+export async function resolveListeners(
   config: ConfigParser,
-  signals: Signals,
   loader: ModuleLoader,
-  errors: ConfigError[],
-): Promise<void> {
-  for (const spec of readListenerSpecs(config)) {
+  problems: Problems,
+): Promise<ResolvedListener[]> {
+  const resolved: ResolvedListener[] = [];
+  for (const spec of readListenerSpecs(config, problems)) {
     const source = config.source(spec.section, spec.signal);
-    try {
-      const listener = await loader.load(
+    const listener = await problems.collectAsync(() =>
+      loader.load(
         spec.ref,
         { section: spec.section, option: spec.signal, source },
         "function",
-      ) as Listener;
-      signals.listen(spec.signal, listener, {
-        name: `${spec.ref} (${formatSource(source.file, source.line)})`,
-      });
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      errors.push(error);
-    }
+      )
+    ) as Listener | undefined;
+    if (!listener) continue;
+    resolved.push({
+      signal: spec.signal,
+      listener,
+      name: `${spec.ref} (${formatSource(source.file, source.line)})`,
+    });
   }
+  return resolved;
 }

@@ -7,7 +7,8 @@
 
 import type { ConfigParser } from "./config/config_parser.ts";
 import type { ModuleDefaults } from "./config/layers.ts";
-import { ConfigError } from "./config/errors.ts";
+import { errorAt } from "./config/errors.ts";
+import { Problems } from "./config/problems.ts";
 import { decodeConfig } from "./config/read_file.ts";
 import { absolutePath } from "./paths.ts";
 import {
@@ -35,6 +36,8 @@ export interface LoadModulesOptions {
   userSource?: string;
   /** Imports aio's public module (`mod.ts`), which goes first in the list. */
   publicModule?: () => Promise<ModuleNamespace>;
+  /** Where config problems go (a module that cannot be found, a bad `aioConfig`); without it they throw. */
+  problems?: Problems;
 }
 
 /** The specifier aio's own module is listed under. */
@@ -69,29 +72,44 @@ export async function loadModules(
   const userConfigUrl = userSource && isFileSource(userSource)
     ? toFileUrl(absolutePath(userSource))
     : undefined;
+  const problems = options.problems ?? new Problems();
   for (const specifier of specifiers) {
     const url = resolveSpecifier(specifier, source.file);
-    if (seen.has(url)) continue;
-    seen.add(url);
+    // A bare specifier is whatever the import map makes of it: the same
+    // module as its target, with the target's aio.conf beside it.
+    const target = resolveBare(url);
+    if (seen.has(target)) continue;
+    seen.add(target);
     const location = { section: "aio", option: "modules", source };
-    const exports = await loader.import(url, location);
+    const exports = await problems.collectAsync(() =>
+      loader.import(url, location)
+    );
+    if (!exports) continue;
     modules.push({ specifier, url, exports });
-    const beside = await readBesideConfig(url, userConfigUrl);
+    const beside = await readBesideConfig(target, userConfigUrl);
     if (beside) layers.push(beside);
-    if ("aioConfig" in exports) {
-      if (typeof exports.aioConfig !== "string") {
-        throw new ConfigError(
-          `[aio] modules: '${specifier}' exports aioConfig, which must be a string`,
-          { source: source.file, line: source.line },
-        );
-      }
-      layers.push({
-        text: exports.aioConfig,
-        source: `${specifier}#aioConfig`,
-      });
+    if (!("aioConfig" in exports)) continue;
+    if (typeof exports.aioConfig !== "string") {
+      problems.error(errorAt(
+        source,
+        `[aio] modules: '${specifier}' exports aioConfig, which must be a string`,
+      ));
+      continue;
     }
+    layers.push({ text: exports.aioConfig, source: `${specifier}#aioConfig` });
   }
+  if (!options.problems) problems.throwIfAny();
   return { modules, layers };
+}
+
+/** What the import map makes of a bare specifier (the specifier itself when it maps to nothing). */
+function resolveBare(specifier: string): string {
+  if (URL.canParse(specifier)) return specifier;
+  try {
+    return import.meta.resolve(specifier);
+  } catch {
+    return specifier;
+  }
 }
 
 /** Reads the `aio.conf` beside a `file:` or `http(s):` module, if there is one. */
@@ -99,6 +117,7 @@ async function readBesideConfig(
   moduleUrl: string,
   userConfigUrl: string | undefined,
 ): Promise<ModuleDefaults | undefined> {
+  if (!URL.canParse("aio.conf", moduleUrl)) return undefined;
   const url = new URL("aio.conf", moduleUrl);
   if (url.href === userConfigUrl) return undefined;
   if (url.protocol === "file:") {

@@ -6,10 +6,12 @@
 
 import type { ConfigSourceOptions } from "./config/layers.ts";
 import { BUILTIN_COMMANDS } from "./commands/registry.ts";
+import { isBuiltinCommand } from "./commands/names.ts";
 import type { Command, CommandContext } from "./commands/types.ts";
 import { describeFailure, ExitCode, UsageError } from "./errors.ts";
 import { VERSION } from "./version.ts";
 import { exitAfterFlush } from "./exit.ts";
+import { app } from "./app.ts";
 
 /** Options for {@linkcode runner}: where the config comes from. */
 export interface RunnerOptions extends ConfigSourceOptions {
@@ -107,6 +109,8 @@ export async function runner(
     searchForConfig: options.searchForConfig,
   };
   const context: CommandContext = {
+    app,
+    argv,
     source,
     debug: global.debug,
     foreground: options.foreground ?? false,
@@ -130,7 +134,7 @@ async function findCommand(
   name: string,
   context: CommandContext,
 ): Promise<Command> {
-  const builtin = BUILTIN_COMMANDS[name];
+  const builtin = isBuiltinCommand(name) ? BUILTIN_COMMANDS[name] : undefined;
   if (builtin) return await builtin.load();
   const { loadModuleCommands } = await import("./commands/module_commands.ts");
   const commands = await loadModuleCommands(context);
@@ -215,5 +219,5 @@ export async function runCli(
   argv: readonly string[],
   defaults: ConfigSourceOptions = {},
 ): Promise<never> {
-  return await exitAfterFlush(await main(argv, defaults));
+  return await exitAfterFlush(app, await main(argv, defaults));
 }

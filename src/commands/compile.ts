@@ -8,7 +8,6 @@
  * @module
  */
 
-import { app } from "../app.ts";
 import { compileEntrySource } from "../compile_entry.ts";
 import { configReferences } from "../config_refs.ts";
 import { AioError, UsageError } from "../errors.ts";
@@ -133,6 +132,7 @@ function refuseDirectory(output: string): void {
  * anything is written) and writes the entry module's source.
  */
 async function buildEntry(context: CommandContext): Promise<string> {
+  const app = context.app;
   const config = await app.load(context.source);
   try {
     const references = configReferences(config);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { app } from "../app.ts";
+import type { App } from "../app.ts";
 import type { ConfigParser } from "../config/config_parser.ts";
 import { sectionsWithPrefix } from "../config/sections.ts";
 import { configReferences } from "../config_refs.ts";
@@ -41,9 +41,10 @@ export const permissionsCommand: Command = {
     "Print the narrowest deno run permission flags this config needs",
   async run(args: string[], context: CommandContext): Promise<number> {
     if (printHelp("permissions", args, PERMISSIONS_USAGE)) return 0;
+    const app = context.app;
     const config = await app.load(context.source);
     try {
-      console.log(formatFlags(permissionsFor(config)));
+      console.log(formatFlags(permissionsFor(app, config)));
       return 0;
     } finally {
       await app.clear();
@@ -52,7 +53,10 @@ export const permissionsCommand: Command = {
 };
 
 /** Works out what `aio run` of `config` touches. Call it with the app loaded (modules imported). */
-export function permissionsFor(config: ConfigParser): PermissionSet {
+export function permissionsFor(
+  app: App,
+  config: ConfigParser,
+): PermissionSet {
   const set: PermissionSet = {
     net: new Set(),
     read: new Set([Deno.cwd()]),

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { BuiltinCommandName } from "./names.ts";
 import type { Command } from "./types.ts";
 
 /** A built-in command's description and how to load it. */
@@ -16,7 +17,9 @@ export interface BuiltinCommand {
 }
 
 /** aio's own commands, in the order `--help` lists them. */
-export const BUILTIN_COMMANDS: Readonly<Record<string, BuiltinCommand>> = {
+export const BUILTIN_COMMANDS: Readonly<
+  Record<BuiltinCommandName, BuiltinCommand>
+> = {
   run: {
     description: "Run the app: modules, servers, schedules and listeners",
     load: async () => (await import("./run.ts")).runCommand,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { app } from "../app.ts";
+import type { App } from "../app.ts";
 import { exitAfterFlush } from "../exit.ts";
 import { detach, pidfileRelease } from "../detach.ts";
 import type { Command, CommandContext } from "./types.ts";
@@ -29,10 +29,13 @@ export const runCommand: Command = {
     if (values.detach) return await detach(context);
     const releasePidfile = pidfileRelease();
     // Listen before starting, so a signal that comes during start-up is not lost.
-    const stopRequested = context.foreground ? waitForStopSignal() : undefined;
+    const app = context.app;
+    const stopRequested = context.foreground
+      ? waitForStopSignal(app)
+      : undefined;
     try {
-      await app.load(context.source);
-      await app.start();
+      const plan = await app.prepare(context.source);
+      await app.start(plan);
       if (!stopRequested) return 0;
       await stopRequested;
       await app.stop();
@@ -47,7 +50,7 @@ export const runCommand: Command = {
  * Resolves on the first SIGINT or SIGTERM. From then on, a second one
  * forces exit 1 at once (the stop is taking too long for the user).
  */
-function waitForStopSignal(): Promise<void> {
+function waitForStopSignal(app: App): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     // Signal listeners do not keep Deno's event loop alive; an app with no
@@ -56,7 +59,7 @@ function waitForStopSignal(): Promise<void> {
     const onSignal = () => {
       if (stopping) {
         console.error("aio: error: second signal during stop, exiting now");
-        exitAfterFlush(1);
+        exitAfterFlush(app, 1);
         return;
       }
       stopping = true;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { app, type LoadedModule } from "../app.ts";
+import type { LoadedModule } from "../app.ts";
 import { UsageError } from "../errors.ts";
 import { findDeno } from "../deno_path.ts";
 import { printHelp } from "./_args.ts";
@@ -26,9 +26,11 @@ export const testCommand: Command = {
   description: "Run the tests of the configured modules",
   async run(args: string[], context: CommandContext): Promise<number> {
     if (printHelp("test", args, TEST_USAGE, { positionals: true })) return 0;
+    const app = context.app;
     const config = await app.load(context.source);
     try {
       const modules = chooseModules(
+        app.modules,
         args,
         config.getList("aio/testing", "modules", { fallback: [] }),
       );
@@ -77,8 +79,11 @@ function configForTests(context: CommandContext): string {
   return file === undefined ? "" : absolutePath(file);
 }
 
-function chooseModules(args: string[], configured: string[]): LoadedModule[] {
-  const all = app.modules;
+function chooseModules(
+  all: readonly LoadedModule[],
+  args: string[],
+  configured: string[],
+): LoadedModule[] {
   const wanted = args.length > 0 ? args : configured;
   if (wanted.length === 0) return [...all];
   return wanted.map((name) => {

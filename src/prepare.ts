@@ -1,0 +1,147 @@
+/**
+ * The one path from a config to a runnable plan, shared by `aio run`,
+ * `aio check` and reload: read the user config, stack the layers, import
+ * the modules, then read and resolve every part (settings, logging,
+ * listeners, schedules, servers, module commands), collecting every
+ * problem on the way. Nothing starts here.
+ *
+ * @module
+ */
+
+import type { ConfigParser } from "./config/config_parser.ts";
+import {
+  buildConfig,
+  type ModuleDefaults,
+  type UserConfig,
+} from "./config/layers.ts";
+import { Problems } from "./config/problems.ts";
+import { sectionsWithPrefix } from "./config/sections.ts";
+import { validateLogging } from "./logging.ts";
+import { type ResolvedListener, resolveListeners } from "./listeners.ts";
+import { type LoadedModule, loadModules } from "./modules.ts";
+import {
+  type ModuleCommandSpec,
+  resolveModuleCommands,
+} from "./module_commands.ts";
+import type { ModuleLoader, ModuleNamespace } from "./refs.ts";
+import { checkSectionNames } from "./section_names.ts";
+import { type AppSettings, readAppSettings } from "./settings.ts";
+import { resolveSchedules } from "./schedules.ts";
+import type { ScheduleDefinition } from "./schedule.ts";
+
+/** Everything a config resolves to, ready to start; or the problems that stop it. */
+export interface Plan {
+  /** The layered config (built-in defaults, user config, module defaults, user config). */
+  config: ConfigParser;
+  /** The user config's file (or `<string>`); undefined when none was found. */
+  userSource?: string;
+  /** aio's own module, then the configured ones, in order. */
+  modules: LoadedModule[];
+  /** The loader the modules and references came through. */
+  loader: ModuleLoader;
+  /** `[aio]`'s settings. */
+  settings: AppSettings;
+  /** The `[listen/NAME]` listeners, loaded. */
+  listeners: ResolvedListener[];
+  /** The `[schedule/NAME]` schedules, loaded. */
+  schedules: ScheduleDefinition[];
+  /** Whether the config has `[server/NAME]` sections (the server layer loads only then). */
+  hasServers: boolean;
+  /** The `[aio/commands]` commands, loaded. */
+  commands: ModuleCommandSpec[];
+  /** Every error and warning found; a plan with errors must not start. */
+  problems: Problems;
+}
+
+/** Options for {@linkcode prepare}. */
+export interface PrepareOptions {
+  /** Imports the modules and references. */
+  loader: ModuleLoader;
+  /** Imports aio's public module (listed first in {@linkcode Plan.modules}). */
+  publicModule?: () => Promise<ModuleNamespace>;
+  /**
+   * Called with the config of the first two layers before any module is
+   * imported (so modules log as the config says): logging is set up here.
+   * It must not throw; the logging sections are checked later.
+   */
+  beforeImport?: (config: ConfigParser) => Promise<void>;
+  /** How far to go: `modules` stops after importing the modules (for commands that run none of the parts). */
+  stage?: "modules" | "all";
+}
+
+/**
+ * Reads the layers, imports the modules and resolves every part of
+ * `user`'s config. Problems are collected in `plan.problems`, never
+ * thrown; an error that is not about the config (a module that throws while
+ * it is imported) is thrown.
+ *
+ * @example Preparing a config string
+ * ```ts
+ * import { prepare } from "./prepare.ts";
+ * import { ModuleLoader } from "./refs.ts";
+ * const plan = await prepare(
+ *   { text: "[aio]\nshutdown_timeout = soon\n", source: "app.conf" },
+ *   { loader: new ModuleLoader() },
+ * );
+ * console.log(plan.problems.errors[0].message);
+ * // app.conf:2: [aio] shutdown_timeout: must be a number of seconds, 0 or more, not "soon"
+ * ```
+ */
+export async function prepare(
+  user: UserConfig | undefined,
+  options: PrepareOptions,
+): Promise<Plan> {
+  const problems = new Problems();
+  const { loader } = options;
+  const first = layered(user, [], problems);
+  await options.beforeImport?.(first);
+  const { modules, layers } = await loadModules(first, loader, {
+    userSource: user?.source,
+    publicModule: options.publicModule,
+    problems,
+  });
+  const config = layers.length > 0 ? layered(user, layers, problems) : first;
+  const plan: Plan = {
+    config,
+    userSource: user?.source,
+    modules,
+    loader,
+    settings: readAppSettings(config, problems),
+    listeners: [],
+    schedules: [],
+    hasServers: sectionsWithPrefix(config, "server/").length > 0,
+    commands: [],
+    problems,
+  };
+  if (options.stage === "modules") return plan;
+  for (const error of validateLogging(config)) problems.error(error);
+  checkSectionNames(config, problems);
+  plan.listeners = await resolveListeners(config, loader, problems);
+  plan.schedules = await resolveSchedules(config, loader, problems.errors);
+  plan.commands = await resolveModuleCommands(config, loader, problems);
+  if (plan.hasServers) {
+    // The server layer loads only for apps that have servers: start-up
+    // time is part of what aio promises.
+    const { checkServers } = await import("./server/mod.ts");
+    for (const error of await checkServers(config, loader)) {
+      problems.error(error);
+    }
+  }
+  return plan;
+}
+
+/**
+ * The layers stacked; a layer that does not parse is reported and left
+ * out (the user config's own problems come first, from its first read).
+ */
+function layered(
+  user: UserConfig | undefined,
+  modules: readonly ModuleDefaults[],
+  problems: Problems,
+): ConfigParser {
+  const sound = modules.filter((layer) =>
+    problems.collect(() => buildConfig(undefined, [layer])) !== undefined
+  );
+  return problems.collect(() => buildConfig(user, sound)) ??
+    buildConfig(undefined, sound);
+}

@@ -1,0 +1,58 @@
+/**
+ * The `[aio]` section: the settings of the app as a whole.
+ *
+ * @module
+ */
+
+import type { ConfigParser } from "./config/config_parser.ts";
+import type { Problems } from "./config/problems.ts";
+import { SectionReader } from "./config/section_reader.ts";
+
+/** The options `[aio]` may hold. */
+export const AIO_OPTIONS: readonly string[] = [
+  "modules",
+  "log_level",
+  "log_handlers",
+  "log_file",
+  "shutdown_timeout",
+  "pidfile",
+  "daemon_log",
+  "workers",
+];
+
+/** `[aio] shutdown_timeout` when the config has none. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_S = 10;
+
+/** What `[aio]` says about the app as a whole. */
+export interface AppSettings {
+  /** `[aio] shutdown_timeout` in milliseconds: how long a stop may take. */
+  shutdownTimeoutMs: number;
+}
+
+/**
+ * Reads `[aio]`, reporting each problem (and each unknown option) to
+ * `problems`; a bad value falls back to its default.
+ *
+ * @example
+ * ```ts
+ * import { ConfigParser } from "./config/config_parser.ts";
+ * import { Problems } from "./config/problems.ts";
+ * import { readAppSettings } from "./settings.ts";
+ * const config = new ConfigParser().readString("[aio]\nshutdown_timeout = 2.5\n");
+ * console.log(readAppSettings(config, new Problems()).shutdownTimeoutMs); // 2500
+ * ```
+ */
+export function readAppSettings(
+  config: ConfigParser,
+  problems: Problems,
+): AppSettings {
+  const reader = new SectionReader(config, "aio", problems, {
+    known: AIO_OPTIONS,
+  });
+  const seconds = reader.number("shutdown_timeout", {
+    min: 0,
+    what: "a number of seconds, 0 or more",
+  }) ?? DEFAULT_SHUTDOWN_TIMEOUT_S;
+  if (config.has("aio")) reader.checkUnknown();
+  return { shutdownTimeoutMs: seconds * 1000 };
+}
