@@ -104,6 +104,7 @@ export class App {
    *
    * @param source Where the user config comes from.
    * @returns The plan; {@linkcode App.start} runs it.
+   * @ignore
    */
   async prepare(source: ConfigSourceOptions): Promise<Plan> {
     return await this.#prepare(source, "all");
@@ -115,6 +116,7 @@ export class App {
    *
    * @param source Where the user config comes from.
    * @returns The layered config.
+   * @ignore
    */
   async load(source: ConfigSourceOptions): Promise<ConfigParser> {
     const plan = await this.#prepare(source, "modules");
@@ -163,6 +165,7 @@ export class App {
    * stopped.
    *
    * @param plan The plan to start (default: the last one prepared).
+   * @ignore
    */
   async start(plan: Plan | undefined = this.#plan): Promise<void> {
     if (!plan || !this.signals) {
