@@ -6,6 +6,7 @@
 
 import { ConfigError, type ValueSource } from "./config/errors.ts";
 import { AioError } from "./errors.ts";
+import { findImportMap, resolveImport } from "./import_map.ts";
 
 /** Where a reference was written, for error messages. */
 export interface RefLocation {
@@ -77,7 +78,8 @@ export function parseRef(value: string): ParsedRef {
  * Turns a specifier into what `import()` takes: relative paths resolve
  * against the directory of the file that holds the line (or the working
  * directory when the value came from a string), absolute paths become
- * `file:` URLs, and URLs and bare specifiers pass through.
+ * `file:` URLs, bare specifiers go through the app's import map (the
+ * nearest `deno.json` above that file), and URLs pass through.
  */
 export function resolveSpecifier(
   specifier: string,
@@ -87,7 +89,11 @@ export function resolveSpecifier(
     return new URL(specifier, baseUrlOf(sourceFile)).href;
   }
   if (specifier.startsWith("/")) return toFileUrl(specifier);
-  return specifier;
+  if (SCHEME.test(specifier)) return specifier;
+  const base = baseUrlOf(sourceFile);
+  if (base.protocol !== "file:") return specifier;
+  const map = findImportMap(decodeURIComponent(new URL(".", base).pathname));
+  return (map && resolveImport(map, specifier)) ?? specifier;
 }
 
 /** The URL that relative specifiers in `sourceFile` resolve against. */

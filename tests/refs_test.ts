@@ -31,7 +31,7 @@ Deno.test("parseRef splits the specifier from a dotted export; no # means defaul
   });
 });
 
-Deno.test("relative paths resolve against the file that holds the line", () => {
+Deno.test("relative paths resolve against the file that holds the line", async () => {
   equal(
     resolveSpecifier("./recorder.ts", source.file),
     new URL("recorder.ts", fixtures).href,
@@ -50,11 +50,16 @@ Deno.test("relative paths resolve against the file that holds the line", () => {
       "jsr:@std/x",
       "npm:croner",
       "https://example.com/x.ts",
-      "croner",
+      "not-in-any-import-map",
     ]
   ) {
     equal(resolveSpecifier(passThrough, source.file), passThrough);
   }
+  // A bare specifier is what the nearest deno.json's import map makes of it.
+  const denoJson = JSON.parse(
+    await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+  );
+  equal(resolveSpecifier("croner", source.file), denoJson.imports.croner);
 });
 
 Deno.test("loadRef loads named, dotted and default exports", async () => {

@@ -42,7 +42,7 @@ export const checkCommand: Command = {
         file !== DEFAULTS_SOURCE
       );
       console.log(`aio: read ${read.join(", ") || "no file"}`);
-      for (const warning of plan.problems.warnings) {
+      for (const warning of plan.problems.sortedWarnings()) {
         console.error(`aio: warning: ${warning.message}`);
       }
       plan.problems.throwIfAny();

@@ -77,10 +77,20 @@ export class Problems {
     return this.errors.length > 0;
   }
 
-  /** Throws the one error, or a {@linkcode ConfigErrors} of several; nothing when there is none. */
+  /**
+   * Throws the one error, or a {@linkcode ConfigErrors} of several in the
+   * order of the files and lines they are about; nothing when there is none.
+   */
   throwIfAny(): void {
     if (this.errors.length === 1) throw this.errors[0];
-    if (this.errors.length > 1) throw new ConfigErrors([...this.errors]);
+    if (this.errors.length > 1) {
+      throw new ConfigErrors(inFileOrder(this.errors));
+    }
+  }
+
+  /** The warnings in the order of the files and lines they are about. */
+  sortedWarnings(): ConfigError[] {
+    return inFileOrder(this.warnings);
   }
 
   #take(error: unknown): void {
@@ -88,4 +98,15 @@ export class Problems {
     else if (error instanceof ConfigErrors) this.errors.push(...error.errors);
     else throw error;
   }
+}
+
+/** `errors` sorted by line within each file, files in the order they first appear. */
+function inFileOrder(errors: readonly ConfigError[]): ConfigError[] {
+  const files = new Map<string, number>();
+  for (const error of errors) {
+    if (!files.has(error.source)) files.set(error.source, files.size);
+  }
+  return [...errors].sort((a, b) =>
+    files.get(a.source)! - files.get(b.source)! || a.line - b.line
+  );
 }

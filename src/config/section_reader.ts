@@ -9,6 +9,7 @@
 
 import type { ConfigParser } from "./config_parser.ts";
 import { parsePythonFloat, parsePythonInt } from "./config_parser.ts";
+import { DEFAULTS_SOURCE } from "./defaults.ts";
 import { errorAt, type ValueSource } from "./errors.ts";
 import type { Problems } from "./problems.ts";
 import { ownOptions } from "./sections.ts";
@@ -220,7 +221,11 @@ export class SectionReader {
     const known = new Set(this.#known);
     for (const option of ownOptions(this.#config, this.section)) {
       if (known.has(option)) continue;
-      const unset = this.#known.filter((name) => !this.has(name));
+      // aio's built-in defaults set some options; a slip of one of those
+      // still counts as a slip of an option the user has not set.
+      const unset = this.#known.filter((name) =>
+        !this.has(name) || this.source(name).file === DEFAULTS_SOURCE
+      );
       const near = closest(option, unset);
       const where = this.source(option);
       if (near) {

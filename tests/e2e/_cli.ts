@@ -3,6 +3,21 @@
 /** The CLI entry point. */
 export const CLI = new URL("../../cli.ts", import.meta.url).pathname;
 
+/** A new temporary directory holding `aio.conf` with `config` (and any `files`, by relative path). */
+export async function tempApp(
+  config: string,
+  files: Record<string, string> = {},
+): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "aio_e2e_" });
+  await Deno.writeTextFile(`${dir}/aio.conf`, config);
+  for (const [name, text] of Object.entries(files)) {
+    const path = `${dir}/${name}`;
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    await Deno.writeTextFile(path, text);
+  }
+  return dir;
+}
+
 /** How to run the CLI. */
 export interface CliOptions {
   /** The working directory. */

@@ -1,14 +1,8 @@
 // `aio` as users run it: the CLI frame, `aio run`, `aio check`, `-d`.
 import { equal, match, ok } from "node:assert/strict";
-import { CliProcess, runCli } from "./_cli.ts";
+import { CliProcess, runCli, tempApp } from "./_cli.ts";
 
 const fixtures = new URL("../fixtures/app/", import.meta.url).pathname;
-
-async function tempApp(config: string): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "aio_e2e_" });
-  await Deno.writeTextFile(`${dir}/aio.conf`, config);
-  return dir;
-}
 
 Deno.test("no command prints the usage and exits 2", async () => {
   const result = await runCli([], { cwd: await tempApp("") });

@@ -1,18 +1,12 @@
 // Servers through the real CLI: the seed's addition server both ways, HTTP,
 // a port in use, bad server config, and a port outside the granted flags.
 import { equal, match } from "node:assert/strict";
-import { CliProcess, runCli } from "./_cli.ts";
+import { CliProcess, runCli, tempApp } from "./_cli.ts";
 import { readAll, writeAll } from "../server/_helpers.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const fixtures = new URL("../fixtures/app/", import.meta.url).pathname;
 const addition = `${root}examples/addition/addition.ts`;
-
-async function tempApp(config: string): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "aio_servers_" });
-  await Deno.writeTextFile(`${dir}/aio.conf`, config);
-  return dir;
-}
 
 async function ask(port: number, text: string): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
