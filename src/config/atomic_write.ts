@@ -158,6 +158,18 @@ const WRITE_ERRNO: Record<string, string> = {
   ELOOP: "too many levels of symbolic links",
 };
 
+/**
+ * Linux's numbers for those codes: some of Deno's errors carry only
+ * `(os error N)` in their message, with no `code`.
+ */
+const LINUX_ERRNO: Record<number, string> = {
+  28: "ENOSPC",
+  122: "EDQUOT",
+  27: "EFBIG",
+  30: "EROFS",
+  40: "ELOOP",
+};
+
 /** A short reason for a failed write, for one-line error messages. */
 export function describeWriteError(error: unknown): string {
   if (error instanceof ReadOnlyFileError) return "the file is read-only";
@@ -170,9 +182,12 @@ export function describeWriteError(error: unknown): string {
   if (error instanceof Deno.errors.FilesystemLoop) {
     return WRITE_ERRNO.ELOOP;
   }
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && code in WRITE_ERRNO) return WRITE_ERRNO[code];
   const message = error instanceof Error ? error.message : String(error);
+  let code = (error as { code?: unknown } | null)?.code;
+  if (code === undefined && Deno.build.os === "linux") {
+    code = LINUX_ERRNO[Number(/\(os error (\d+)\)/.exec(message)?.[1])];
+  }
+  if (typeof code === "string" && code in WRITE_ERRNO) return WRITE_ERRNO[code];
   return message.split("\n")[0];
 }
 

@@ -126,6 +126,12 @@ Deno.test("describeWriteError names a full disk and its kin in a few words", () 
   assert.equal(describeWriteError(withCode("EFBIG")), "file too large");
   assert.equal(describeWriteError(withCode("EROFS")), "read-only file system");
   assert.equal(describeWriteError(withCode("EDQUOT")), "disk quota exceeded");
+  if (Deno.build.os === "linux") {
+    assert.equal(
+      describeWriteError(new Error("File too large (os error 27)")),
+      "file too large",
+    );
+  }
   assert.equal(describeWriteError(new Error("odd\nsecond")), "odd");
 });
 
