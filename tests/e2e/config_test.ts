@@ -755,3 +755,67 @@ Deno.test("parseConfigArgs reads --json, --unset and --lock-timeout and refuses 
     );
   }
 });
+
+/** The fenced blocks of README.md's `aio config` section, by language, in order. */
+async function readmeBlocks(language: string): Promise<string[]> {
+  const readme = await Deno.readTextFile(
+    new URL("../../README.md", import.meta.url),
+  );
+  const start = readme.indexOf("\n### `aio config`\n");
+  assert.ok(start >= 0, "README.md has an `aio config` section");
+  const end = readme.indexOf("\n## ", start);
+  const section = readme.slice(start, end < 0 ? undefined : end);
+  const blocks: string[] = [];
+  const fence = new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g");
+  for (const match of section.matchAll(fence)) blocks.push(match[1]);
+  return blocks;
+}
+
+/** Splits a shell command line: words, single-quoted words, a trailing `# comment` dropped. */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  for (const match of line.matchAll(/'([^']*)'|(#.*$)|(\S+)/g)) {
+    if (match[2] !== undefined) break;
+    words.push(match[1] ?? match[3]);
+  }
+  return words;
+}
+
+Deno.test("README's aio config commands run as shown, on the example config", async () => {
+  const [commands] = await readmeBlocks("sh");
+  const example = await Deno.readTextFile(
+    new URL("../../aio.conf", import.meta.url),
+  );
+  await withDir({ "aio.conf": example }, async (dir) => {
+    const lines = commands.trim().split("\n");
+    assert.ok(lines.length >= 8, commands);
+    for (const line of lines) {
+      const [aioWord, ...args] = shellWords(line);
+      assert.equal(aioWord, "aio", line);
+      const result = await aio(dir, ...args);
+      assert.equal(result.code, 0, `${line}: ${result.stderr}`);
+      assert.equal(result.stderr, "", line);
+    }
+    const parser = new ConfigParser().read(`${dir}/aio.conf`);
+    assert.equal(
+      parser.get("aio", "modules"),
+      "./examples/seed/app.ts\n./examples/http_hello/hello.ts",
+    );
+    assert.equal(parser.has("aio", "log_level"), false);
+  });
+});
+
+Deno.test("README's aio config --json example is what aio prints for its config", async () => {
+  const [ini] = await readmeBlocks("ini");
+  const [json] = await readmeBlocks("json");
+  await withDir({ "aio.conf": ini }, async (dir) => {
+    const result = await aio(dir, "config", "--json");
+    assert.equal(result.code, 0, result.stderr);
+    const actual = JSON.parse(result.stdout);
+    const shown = JSON.parse(json);
+    assert.deepEqual(actual.files, shown.files);
+    for (const [name, section] of Object.entries(shown.sections)) {
+      assert.deepEqual(actual.sections[name], section, name);
+    }
+  });
+});
