@@ -248,7 +248,7 @@ export async function configWriters(
         for (const name of left) await Deno.remove(`${dir}/${name}`);
       }
     }
-    const fullDisk = await fullDiskCheck(failures);
+    const { fullDisk, readOnly } = await filesystemChecks(failures);
     return {
       name: NAME,
       ok: failures.length === 0,
@@ -266,6 +266,7 @@ export async function configWriters(
           Math.max(...trialMs).toFixed(0)
         }`,
         "full disk (64 KB tmpfs)": fullDisk,
+        "read-only file system": readOnly,
       },
       failures,
     };
@@ -276,10 +277,13 @@ export async function configWriters(
 
 /**
  * A config on a full tmpfs: `-s` must fail with one line, leave the file as
- * it was and remove its temporary and lock files. Needs root to mount; a
- * machine that cannot says so in the figures.
+ * it was and remove its temporary and lock files. Then the same tmpfs
+ * remounted read-only (see {@linkcode readOnlyCheck}). Needs root to mount;
+ * a machine that cannot says so in the figures.
  */
-async function fullDiskCheck(failures: string[]): Promise<string> {
+async function filesystemChecks(
+  failures: string[],
+): Promise<{ fullDisk: string; readOnly: string }> {
   const mountPoint = await Deno.makeTempDir({ prefix: "aio_full_" });
   const mount = await new Deno.Command("mount", {
     args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint],
@@ -288,7 +292,8 @@ async function fullDiskCheck(failures: string[]): Promise<string> {
   }).output().catch(() => ({ success: false }));
   if (!mount.success) {
     await Deno.remove(mountPoint);
-    return "not run (cannot mount a tmpfs here)";
+    const reason = "not run (cannot mount a tmpfs here)";
+    return { fullDisk: reason, readOnly: reason };
   }
   try {
     const file = `${mountPoint}/aio.conf`;
@@ -322,13 +327,67 @@ async function fullDiskCheck(failures: string[]): Promise<string> {
       .filter((name) => name !== "aio.conf" && name !== "filler");
     if (left.length > 0) problems.push(`left ${left.join(", ")}`);
     for (const problem of problems) failures.push(`full disk: ${problem}`);
-    return problems.length === 0
-      ? "refused in one line (exit 1), file intact, nothing left"
-      : "FAILED";
+    const readOnly = await readOnlyCheck(mountPoint, file, text, failures);
+    return {
+      fullDisk: problems.length === 0
+        ? "refused in one line (exit 1), file intact, nothing left"
+        : "FAILED",
+      readOnly,
+    };
   } finally {
     await new Deno.Command("umount", { args: [mountPoint] }).output();
     await Deno.remove(mountPoint, { recursive: true });
   }
+}
+
+/**
+ * A read-only file system: a change fails in one line naming the lock file
+ * it cannot create; an edit that changes nothing still answers as usual
+ * (exit 0 for the same value, 5 for nothing to unset); the file is intact.
+ */
+async function readOnlyCheck(
+  mountPoint: string,
+  file: string,
+  text: string,
+  failures: string[],
+): Promise<string> {
+  const remount = await new Deno.Command("mount", {
+    args: ["-o", "remount,ro", mountPoint],
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  if (!remount.success) return "not run (cannot remount read-only)";
+  const problems: string[] = [];
+  const cases: [string[], number, string][] = [
+    [
+      ["-s", "app:k", "2"],
+      1,
+      `aio: error: Cannot write ${file}: cannot create the lock file ${mountPoint}/.aio.conf.lock: read-only file system`,
+    ],
+    [["-s", "app:k", "1"], 0, ""],
+    [
+      ["--unset", "app:nope"],
+      5,
+      `aio: error: No option 'nope' in section 'app' of ${file}: nothing to unset`,
+    ],
+  ];
+  for (const [args, wantCode, wantStderr] of cases) {
+    const { code, stderr } = await finish(
+      spawn(["config", "-f", file, ...args]),
+    );
+    if (code !== wantCode || stderr !== wantStderr) {
+      problems.push(
+        `${args.join(" ")}: exit ${code}, ${JSON.stringify(stderr)}`,
+      );
+    }
+  }
+  if ((await Deno.readTextFile(file)) !== text) {
+    problems.push("the file changed");
+  }
+  for (const problem of problems) failures.push(`read-only: ${problem}`);
+  return problems.length === 0
+    ? "a change refused in one line (exit 1); the same value exit 0; nothing to unset exit 5; file intact"
+    : "FAILED";
 }
 
 if (import.meta.main) {

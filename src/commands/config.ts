@@ -504,6 +504,13 @@ async function editConfig(
         { cause: error },
       );
     }
+    // A directory nobody may write to cannot change under us either: an
+    // edit that changes nothing (the same value, nothing to unset) still
+    // says so; any other reports why it cannot be written.
+    if (exists(target)) {
+      const text = readForEdit(target, name);
+      if (edit(text) === text) return;
+    }
     throw cannotWrite(
       error,
       `cannot create the lock file ${lockPathFor(target)}: `,
