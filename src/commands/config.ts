@@ -435,21 +435,48 @@ function getJson(
   return { files: [...new Set(config.parser.files)], sections };
 }
 
-/** `-s` and `--unset`: read, edit and replace the file under its edit lock. */
-async function editConfig(
-  parsed: ConfigArgs,
-  context: CommandContext,
-): Promise<void> {
-  // Loaded here so that reading the config does not pay for the editor.
-  const [
-    { EditError, NotSetError, setOption, unsetOption },
-    { describeWriteError, resolveSymlinks, writeFileAtomicSync },
-    { LockTimeoutError, lockForEdit, lockPathFor },
-  ] = await Promise.all([
+/** The editor, the atomic writer and the lock: loaded for `-s` and `--unset` alone. */
+async function loadEditor() {
+  const [edit, write, lock] = await Promise.all([
     import("../config/edit.ts"),
     import("../config/atomic_write.ts"),
     import("../config/edit_lock.ts"),
   ]);
+  return { ...edit, ...write, ...lock };
+}
+
+type Editor = Awaited<ReturnType<typeof loadEditor>>;
+
+/** `text` with the `-s` or `--unset` change made; its errors as exit codes 2 and 5. */
+function applyChange(
+  editor: Editor,
+  parsed: ConfigArgs,
+  text: string,
+  name: string,
+): string {
+  const { set, unset } = parsed;
+  try {
+    return set
+      ? editor.setOption(text, set.section, set.option, set.value, {
+        source: name,
+      })
+      : editor.unsetOption(text, unset!.section, unset!.option, {
+        source: name,
+      });
+  } catch (error) {
+    if (error instanceof editor.EditError) throw new UsageError(error.message);
+    if (error instanceof editor.NotSetError) {
+      throw new AioError(error.message, { exitCode: EXIT_NOT_SET });
+    }
+    throw error;
+  }
+}
+
+/** `-s` and `--unset`: read, change and replace the file, holding its edit lock throughout. */
+async function editConfig(
+  parsed: ConfigArgs,
+  context: CommandContext,
+): Promise<void> {
   if (parsed.file === undefined && context.source.configString !== undefined) {
     throw new UsageError(
       `argument ${
@@ -457,48 +484,30 @@ async function editConfig(
       }: the config was given as a string: name a file with -f FILE`,
     );
   }
+  const editor = await loadEditor();
   const name = parsed.file ?? context.source.configFile ?? findConfigFile() ??
     "aio.conf";
+  const change = (text: string) => applyChange(editor, parsed, text, name);
   const cannotWrite = (error: unknown, what = "") =>
     new AioError(
-      `Cannot write ${name}: ${what}${describeWriteError(error)}`,
+      `Cannot write ${name}: ${what}${editor.describeWriteError(error)}`,
       { cause: error },
     );
-  const edit = (text: string) => {
-    try {
-      return parsed.set
-        ? setOption(
-          text,
-          parsed.set.section,
-          parsed.set.option,
-          parsed.set
-            .value,
-          { source: name },
-        )
-        : unsetOption(text, parsed.unset!.section, parsed.unset!.option, {
-          source: name,
-        });
-    } catch (error) {
-      if (error instanceof EditError) throw new UsageError(error.message);
-      if (error instanceof NotSetError) {
-        throw new AioError(error.message, { exitCode: EXIT_NOT_SET });
-      }
-      throw error;
-    }
-  };
   let target: string;
   try {
-    target = resolveSymlinks(name);
+    target = editor.resolveSymlinks(name);
   } catch (error) {
     throw cannotWrite(error);
   }
   // Nothing to unset in a file that is not there; no lock file either.
-  if (parsed.unset && !exists(target)) edit("");
+  if (parsed.unset && !exists(target)) change("");
   let lock;
   try {
-    lock = await lockForEdit(target, { timeoutMs: parsed.lockTimeoutMs });
+    lock = await editor.lockForEdit(target, {
+      timeoutMs: parsed.lockTimeoutMs,
+    });
   } catch (error) {
-    if (error instanceof LockTimeoutError) {
+    if (error instanceof editor.LockTimeoutError) {
       throw new AioError(
         `Cannot edit ${name}: ${error.message}; nothing was written`,
         { cause: error },
@@ -506,22 +515,22 @@ async function editConfig(
     }
     // A directory nobody may write to cannot change under us either: an
     // edit that changes nothing (the same value, nothing to unset) still
-    // says so; any other reports why it cannot be written.
+    // answers; any other says why it cannot be written.
     if (exists(target)) {
       const text = readForEdit(target, name);
-      if (edit(text) === text) return;
+      if (change(text) === text) return;
     }
     throw cannotWrite(
       error,
-      `cannot create the lock file ${lockPathFor(target)}: `,
+      `cannot create the lock file ${editor.lockPathFor(target)}: `,
     );
   }
   try {
     const text = readForEdit(target, name);
-    const edited = edit(text);
+    const edited = change(text);
     if (edited === text) return;
     try {
-      writeFileAtomicSync(target, edited);
+      editor.writeFileAtomicSync(target, edited);
     } catch (error) {
       throw cannotWrite(error);
     }
