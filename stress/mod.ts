@@ -8,8 +8,8 @@
 //   deno run -A stress/mod.ts --quick         # every part, shortened (about 2.5 min)
 //   deno run -A stress/mod.ts --only 1,2      # some parts
 // Per-part sizes: --stop-trials N --crash-trials N --soak-minutes M
-// --fuzz-minutes M --server-fuzz-seconds S; --seed N; --json FILE writes
-// the results as JSON.
+// --fuzz-minutes M --server-fuzz-seconds S --writer-trials N; --seed N;
+// --json FILE writes the results as JSON.
 import { parseArgs } from "node:util";
 import { type PartResult, printResult, seedFrom, timed } from "./_common.ts";
 import { NAME as STOP, stopUnderLoad } from "./stop_under_load.ts";
@@ -20,6 +20,7 @@ import { fastTests, NAME as FAST } from "./fast_tests.ts";
 import { NAME as SERVER_FUZZ, serverFuzz } from "./server_fuzz.ts";
 import { NAME as NOTHING, nothingRuns } from "./nothing_runs.ts";
 import { leastPrivilege, NAME as PRIVILEGE } from "./least_privilege.ts";
+import { configWriters, NAME as WRITERS } from "./config_writers.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     "soak-minutes": { type: "string" },
     "fuzz-minutes": { type: "string" },
     "server-fuzz-seconds": { type: "string" },
+    "writer-trials": { type: "string" },
   },
 });
 
@@ -96,6 +98,11 @@ await part(
 await part("4", FAST, fastTests);
 await part("6", NOTHING, nothingRuns);
 await part("7", PRIVILEGE, leastPrivilege);
+await part(
+  "8",
+  WRITERS,
+  () => configWriters({ trials: size("writer-trials", 50, 5), seed }),
+);
 
 const minutes = (performance.now() - started) / 60_000;
 console.log(`\n== Summary (${minutes.toFixed(1)} min, seed ${seed})`);

@@ -25,15 +25,34 @@ export class ReadOnlyFileError extends Error {
   }
 }
 
+/**
+ * Thrown when the target has more than one hard link: a rename would give
+ * this name a new file and leave the other names on the old one.
+ */
+export class HardLinkError extends Error {
+  /** How many names the file has. */
+  readonly links: number;
+  /** Creates the error for `path`, which has `links` names. */
+  constructor(path: string, links: number) {
+    super(`${path} has ${links} hard links`);
+    this.name = "HardLinkError";
+    this.links = links;
+  }
+}
+
 const encoder = new TextEncoder();
+const MAX_SYMLINKS = 40;
 
 /**
  * Writes `data` to `path` through a temporary file in the same directory:
  * write, fsync, copy the old file's mode (and owner, where allowed), rename
  * over the target, fsync the directory. A symlink is followed, so the file
- * it points to is replaced and the link kept. A read-only target is refused
- * with {@linkcode ReadOnlyFileError}. On any failure the temporary file is
- * removed and the error rethrown; the target is untouched.
+ * it points to is replaced (or, for a dangling link, created) and the link
+ * kept. A read-only target is refused with {@linkcode ReadOnlyFileError},
+ * and a file with several hard links with {@linkcode HardLinkError} (a
+ * rename would split them; aio never edits in place, so a crash can never
+ * leave half a file). On any failure the temporary file is removed and the
+ * error rethrown; the target is untouched.
  *
  * @param path The file to create or replace.
  * @param data The new content (a string is written as UTF-8).
@@ -53,12 +72,15 @@ export function writeFileAtomicSync(
   data: Uint8Array | string,
   options: AtomicWriteOptions = {},
 ): void {
-  const target = resolveSymlink(path);
+  const target = resolveSymlinks(path);
   const existing = statIfExists(target);
   if (existing?.isDirectory) {
     throw new Deno.errors.IsADirectory(`${path} is a directory`);
   }
   if (existing) checkWritable(target, existing);
+  if (existing?.nlink != null && existing.nlink > 1) {
+    throw new HardLinkError(path, existing.nlink);
+  }
   const bytes = typeof data === "string" ? encoder.encode(data) : data;
   const directory = dirname(target);
   // The writer's pid in the name lets a later write clear what a killed
@@ -127,23 +149,82 @@ function removeOrphanedTemporaries(directory: string, name: string): void {
   }
 }
 
+/** Short reasons for the errno codes a write meets on a full or odd filesystem. */
+const WRITE_ERRNO: Record<string, string> = {
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EFBIG: "file too large",
+  EROFS: "read-only file system",
+  ELOOP: "too many levels of symbolic links",
+};
+
+/**
+ * Linux's numbers for those codes: some of Deno's errors carry only
+ * `(os error N)` in their message, with no `code`.
+ */
+const LINUX_ERRNO: Record<number, string> = {
+  28: "ENOSPC",
+  122: "EDQUOT",
+  27: "EFBIG",
+  30: "EROFS",
+  40: "ELOOP",
+};
+
 /** A short reason for a failed write, for one-line error messages. */
 export function describeWriteError(error: unknown): string {
   if (error instanceof ReadOnlyFileError) return "the file is read-only";
+  if (error instanceof HardLinkError) {
+    return `it has ${error.links} hard links, and replacing it would split them (aio writes a new file and renames it, never in place): remove the other links, or use a symlink`;
+  }
   if (error instanceof Deno.errors.NotFound) return "no such directory";
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
   if (error instanceof Deno.errors.IsADirectory) return "is a directory";
+  if (error instanceof Deno.errors.FilesystemLoop) {
+    return WRITE_ERRNO.ELOOP;
+  }
   const message = error instanceof Error ? error.message : String(error);
+  let code = (error as { code?: unknown } | null)?.code;
+  if (code === undefined && Deno.build.os === "linux") {
+    code = LINUX_ERRNO[Number(/\(os error (\d+)\)/.exec(message)?.[1])];
+  }
+  if (typeof code === "string" && code in WRITE_ERRNO) return WRITE_ERRNO[code];
   return message.split("\n")[0];
 }
 
-function resolveSymlink(path: string): string {
-  try {
-    return Deno.realPathSync(path);
-  } catch {
-    // Not there yet: the write creates it.
-    return path;
+/**
+ * The file that writing to `path` must change: `path` itself, or where its
+ * chain of symlinks ends, even when that file does not exist yet (a
+ * dangling link's target is created, the link kept). Directories on the way
+ * are left as written. Throws `Deno.errors.FilesystemLoop` after 40 links.
+ *
+ * @example
+ * ```ts
+ * import { resolveSymlinks } from "./atomic_write.ts";
+ * const dir = Deno.makeTempDirSync();
+ * Deno.symlinkSync("real.conf", `${dir}/aio.conf`);
+ * console.log(resolveSymlinks(`${dir}/aio.conf`) === `${dir}/real.conf`); // true
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
+export function resolveSymlinks(path: string): string {
+  let current = path;
+  for (let hops = 0; hops <= MAX_SYMLINKS; hops++) {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.lstatSync(current);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return current;
+      throw error;
+    }
+    if (!info.isSymlink) return current;
+    const link = Deno.readLinkSync(current);
+    current = link.startsWith("/") || /^[A-Za-z]:[\\/]/.test(link)
+      ? link
+      : `${dirname(current)}/${link}`;
   }
+  throw new Deno.errors.FilesystemLoop(
+    `${path}: too many levels of symbolic links`,
+  );
 }
 
 function statIfExists(path: string): Deno.FileInfo | undefined {
@@ -199,13 +280,15 @@ function syncDirectory(directory: string): void {
   }
 }
 
-function dirname(path: string): string {
+/** The directory part of `path` (`.` when it has none). */
+export function dirname(path: string): string {
   const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
   if (slash < 0) return ".";
   return slash === 0 ? "/" : path.slice(0, slash);
 }
 
-function basename(path: string): string {
+/** The last part of `path`. */
+export function basename(path: string): string {
   const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
   return path.slice(slash + 1);
 }

@@ -1,7 +1,8 @@
 /**
- * Layout-preserving edits of a config document: setting one option changes
- * that option's lines and nothing else, so comments, blank lines, key
- * spelling, delimiters and line endings survive `aio config -s`.
+ * Layout-preserving edits of a config document: setting or removing one
+ * option changes that option's lines and nothing else, so comments, blank
+ * lines, key spelling, delimiters and line endings survive `aio config -s`
+ * and `aio config --unset`.
  *
  * The editor classifies lines with the parser's own helpers and its entry
  * line ranges, then re-parses its result and refuses any edit that would not
@@ -150,6 +151,76 @@ export function setOption(
     value,
   });
   return result;
+}
+
+/**
+ * Removes `option` from `section` of the document `text` and returns the new
+ * document: the option's key line and its continuation lines go, every
+ * other byte stays (the section header too, even when it is left empty, as
+ * `git config --unset` leaves it).
+ *
+ * Throws {@linkcode NotSetError} when the document does not set the option
+ * in that section (one set only in `[DEFAULT]` included: unsetting it there
+ * would change every section), {@linkcode ConfigError} when `text` does not
+ * parse, and {@linkcode EditError} for a name the format cannot hold.
+ *
+ * @param text The document, as read from disk.
+ * @param section The section (`DEFAULT` for the defaults).
+ * @param option The option; matched case-insensitively, as the parser does.
+ * @param options The name to give the document in errors.
+ * @returns The edited document.
+ *
+ * @example Removing one option, keeping the comments
+ * ```ts
+ * import { unsetOption } from "./edit.ts";
+ * const text = "[aio]\n# level\nlog_level = DEBUG\nmodules =\n  app.ts\n";
+ * console.log(unsetOption(text, "aio", "modules")); // "[aio]\n# level\nlog_level = DEBUG\n"
+ * ```
+ */
+export function unsetOption(
+  text: string,
+  section: string,
+  option: string,
+  options: SetOptionOptions = {},
+): string {
+  const source = options.source ?? "<string>";
+  checkSectionName(section);
+  const key = checkOptionName(option);
+  const bom = text.startsWith("\ufeff") ? "\ufeff" : "";
+  const lines = splitRawLines(text.slice(bom.length));
+  const store = parseLines(lines, source);
+  const sectionOptions = optionsOf(store, section);
+  if (!sectionOptions) {
+    throw new NotSetError(
+      `No section '${section}' in ${source}: nothing to unset`,
+    );
+  }
+  const entry = sectionOptions.get(key);
+  if (!entry) {
+    throw new NotSetError(
+      section !== DEFAULT_SECTION && store.defaults.has(key)
+        ? `Option '${key}' of section '${section}' comes from [DEFAULT] in ${source}: unset DEFAULT:${key} to remove it from every section`
+        : `No option '${key}' in section '${section}' of ${source}: nothing to unset`,
+    );
+  }
+  const start = entry.source.line - 1;
+  const end = entry.endLine - 1;
+  const edited = [...lines.slice(0, start), ...lines.slice(end + 1)];
+  // A file that ended without a line break still does.
+  if (end === lines.length - 1 && lines[end].eol === "" && start > 0) {
+    edited[start - 1] = { ...edited[start - 1], eol: "" };
+  }
+  verify(store, parseLines(edited, source), { section, key });
+  return bom + joinLines(edited);
+}
+
+/** The option (or section) to unset is not in the document. */
+export class NotSetError extends Error {
+  /** Creates the error; `message` is one line. */
+  constructor(message: string) {
+    super(message);
+    this.name = "NotSetError";
+  }
 }
 
 /** Rebuilds text from {@linkcode splitRawLines}' lines. */
@@ -423,19 +494,27 @@ function appendSection(
   return insertLines(lines, lines.length - 1, texts, eol, endsWithoutEol);
 }
 
-/** Refuses an edit whose result does not read back as the old document plus exactly the new value. */
+/**
+ * Refuses an edit whose result does not read back as the old document plus
+ * exactly the change: the new value, or (`value` undefined) the option gone.
+ */
 function verify(
   before: ConfigStore,
   after: ConfigStore,
-  change: { section: string; key: string; value: string },
+  change: { section: string; key: string; value?: string },
 ): void {
+  const removing = change.value === undefined;
   const fail = (detail: string) => {
     throw new EditError(
-      `Cannot set '${change.key}' in section '${change.section}': the edited file would not read back as intended (${detail})`,
+      `Cannot ${
+        removing ? "unset" : "set"
+      } '${change.key}' in section '${change.section}': the edited file would not read back as intended (${detail})`,
     );
   };
   const changed = optionsOf(after, change.section)?.get(change.key);
-  if (changed?.value !== change.value) fail("the value differs");
+  if (removing ? changed !== undefined : changed?.value !== change.value) {
+    fail(removing ? "the option is still there" : "the value differs");
+  }
   const sectionsBefore = [...before.sections.keys()];
   const sectionsAfter = [...after.sections.keys()];
   if (
@@ -449,9 +528,10 @@ function verify(
   for (const name of [DEFAULT_SECTION, ...sectionsBefore]) {
     const old = optionsOf(before, name) ?? new Map<string, Entry>();
     const now = optionsOf(after, name)!;
-    const expected = [...old.keys()];
-    if (name === change.section && !old.has(change.key)) {
-      expected.push(change.key);
+    let expected = [...old.keys()];
+    if (name === change.section) {
+      if (removing) expected = expected.filter((key) => key !== change.key);
+      else if (!old.has(change.key)) expected.push(change.key);
     }
     if (expected.join("\0") !== [...now.keys()].join("\0")) {
       fail(`the options of section '${name}' differ`);

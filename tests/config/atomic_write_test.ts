@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import {
   describeWriteError,
+  HardLinkError,
   ReadOnlyFileError,
+  resolveSymlinks,
   writeFileAtomicSync,
 } from "../../src/config/atomic_write.ts";
 
@@ -65,6 +67,72 @@ Deno.test("writeFileAtomicSync replaces the file behind a symlink and keeps the 
     assert.equal(Deno.readTextFileSync(`${dir}/real/app.conf`), "new");
     assert.deepEqual(names(`${dir}/real`), ["app.conf"]);
   });
+});
+
+Deno.test("writeFileAtomicSync creates a dangling symlink's target and keeps the link", async () => {
+  await withTempDir((dir) => {
+    Deno.mkdirSync(`${dir}/real`);
+    // Relative links resolve against the link's directory, through a chain.
+    Deno.symlinkSync("real/app.conf", `${dir}/middle.conf`);
+    Deno.symlinkSync("middle.conf", `${dir}/link.conf`);
+    writeFileAtomicSync(`${dir}/link.conf`, "new");
+    assert.ok(Deno.lstatSync(`${dir}/link.conf`).isSymlink);
+    assert.ok(Deno.lstatSync(`${dir}/middle.conf`).isSymlink);
+    assert.equal(Deno.readTextFileSync(`${dir}/real/app.conf`), "new");
+    assert.deepEqual(names(dir), ["link.conf", "middle.conf", "real"]);
+  });
+});
+
+Deno.test("resolveSymlinks follows chains, stops at a missing file and refuses a loop", async () => {
+  await withTempDir((dir) => {
+    Deno.symlinkSync(`${dir}/abs.conf`, `${dir}/to_abs.conf`);
+    assert.equal(resolveSymlinks(`${dir}/to_abs.conf`), `${dir}/abs.conf`);
+    assert.equal(resolveSymlinks(`${dir}/plain.conf`), `${dir}/plain.conf`);
+    Deno.symlinkSync("b", `${dir}/a`);
+    Deno.symlinkSync("a", `${dir}/b`);
+    assert.throws(
+      () => resolveSymlinks(`${dir}/a`),
+      (error: unknown) =>
+        error instanceof Deno.errors.FilesystemLoop &&
+        describeWriteError(error) === "too many levels of symbolic links",
+    );
+  });
+});
+
+Deno.test("writeFileAtomicSync refuses to split a hard-linked file, changing nothing", async () => {
+  await withTempDir((dir) => {
+    const path = `${dir}/app.conf`;
+    Deno.writeTextFileSync(path, "keep me");
+    Deno.linkSync(path, `${dir}/other.conf`);
+    assert.throws(
+      () => writeFileAtomicSync(path, "lost"),
+      (error: unknown) =>
+        error instanceof HardLinkError && error.links === 2 &&
+        describeWriteError(error).startsWith("it has 2 hard links"),
+    );
+    assert.equal(Deno.readTextFileSync(path), "keep me");
+    assert.equal(Deno.statSync(path).nlink, 2);
+    assert.deepEqual(names(dir), ["app.conf", "other.conf"]);
+  });
+});
+
+Deno.test("describeWriteError names a full disk and its kin in a few words", () => {
+  const withCode = (code: string) =>
+    Object.assign(new Error(`${code} (os error 1): write`), { code });
+  assert.equal(
+    describeWriteError(withCode("ENOSPC")),
+    "no space left on device",
+  );
+  assert.equal(describeWriteError(withCode("EFBIG")), "file too large");
+  assert.equal(describeWriteError(withCode("EROFS")), "read-only file system");
+  assert.equal(describeWriteError(withCode("EDQUOT")), "disk quota exceeded");
+  if (Deno.build.os === "linux") {
+    assert.equal(
+      describeWriteError(new Error("File too large (os error 27)")),
+      "file too large",
+    );
+  }
+  assert.equal(describeWriteError(new Error("odd\nsecond")), "odd");
 });
 
 Deno.test("writeFileAtomicSync refuses a read-only file and leaves it as it was", async () => {

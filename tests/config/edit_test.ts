@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import {
   EditError,
   joinLines,
+  NotSetError,
   type RawLine,
   setOption,
   splitRawLines,
+  unsetOption,
 } from "../../src/config/edit.ts";
 import { ConfigError } from "../../src/config/errors.ts";
 import { ConfigParser } from "../../src/config/config_parser.ts";
@@ -522,4 +524,165 @@ Deno.test("setOption round-trips on every document of the CPython parity fixture
     }
   }
   assert.ok(edits > 500, `only ${edits} edits`);
+});
+
+Deno.test("unsetOption removes one option's lines and keeps every other byte", () => {
+  assert.equal(
+    unsetOption(DOC, "aio", "LOG_LEVEL"),
+    DOC.replace("log_level = INFO\n", ""),
+  );
+  // A multi-line value goes with its continuation lines and the comments among them.
+  const text =
+    "[aio]\nmodules =\n\tone.ts\n\n\t# inside\n\ttwo.ts\n\n# after\nx = 1\n";
+  assert.equal(
+    unsetOption(text, "aio", "modules"),
+    "[aio]\n\n# after\nx = 1\n",
+  );
+  // The last option leaves its section header, as git config --unset does.
+  assert.equal(unsetOption("[a]\nk = v\n[b]\n", "a", "k"), "[a]\n[b]\n");
+  assert.equal(
+    unsetOption(
+      "[DEFAULT]\nroot = /srv\n[a]\nk = ${root}\n",
+      "DEFAULT",
+      "root",
+    ),
+    "[DEFAULT]\n[a]\nk = ${root}\n",
+  );
+});
+
+Deno.test("unsetOption keeps line endings, the BOM and a missing final newline", () => {
+  const crlf = "\ufeff[a]\r\nk: 1\r\nj = 2\r\n";
+  assert.equal(unsetOption(crlf, "a", "k"), "\ufeff[a]\r\nj = 2\r\n");
+  assert.equal(unsetOption("[a]\nj = 2\nk = 1", "a", "k"), "[a]\nj = 2");
+  assert.equal(unsetOption("[a]\nk = 1\n  more", "a", "k"), "[a]");
+});
+
+Deno.test("unsetOption refuses what is not set there, naming the file", () => {
+  const text = "[DEFAULT]\nroot = /\n[a]\nk = 1\n";
+  for (
+    const [section, option, message] of [
+      ["b", "k", /^No section 'b' in app\.conf: nothing to unset$/],
+      [
+        "a",
+        "Nope",
+        /^No option 'nope' in section 'a' of app\.conf: nothing to unset$/,
+      ],
+      ["DEFAULT", "k", /^No option 'k' in section 'DEFAULT' of app\.conf/],
+      [
+        "a",
+        "root",
+        /^Option 'root' of section 'a' comes from \[DEFAULT\] in app\.conf: unset DEFAULT:root/,
+      ],
+    ] as const
+  ) {
+    assert.throws(
+      () => unsetOption(text, section, option, { source: "app.conf" }),
+      (error: unknown) =>
+        error instanceof NotSetError && message.test(error.message),
+      `${section}:${option}`,
+    );
+  }
+  assert.throws(() => unsetOption(text, "a", "k=v"), EditError);
+  assert.throws(
+    () => unsetOption("[a]\nk = 1\noops\n", "a", "k", { source: "x.conf" }),
+    (error: unknown) => error instanceof ConfigError && error.line === 3,
+  );
+});
+
+/** Asserts that `after` is `before` without lines `from` to `to` (0-based, exclusive). */
+function assertOnlyLinesRemoved(
+  before: string,
+  after: string,
+  [from, to]: [number, number],
+  context: string,
+) {
+  const a = splitRawLines(before);
+  const b = splitRawLines(after);
+  assert.equal(b.length, a.length - (to - from), context);
+  const text = (lines: RawLine[]) => lines.map((line) => line.text);
+  assert.deepEqual(text(b.slice(0, from)), text(a.slice(0, from)), context);
+  assert.deepEqual(b.slice(from), a.slice(to), context);
+}
+
+/** Each section's own options and raw values (DEFAULT's too), as `text` reads. */
+function values(text: string): Record<string, Record<string, string>> {
+  const store = parseStore(text);
+  const all: Record<string, Record<string, string>> = {};
+  for (
+    const [name, options] of [
+      [DEFAULT_SECTION, store.defaults] as const,
+      ...store.sections,
+    ]
+  ) {
+    all[name] = Object.fromEntries(
+      [...options].map(([option, entry]) => [option, entry.value]),
+    );
+  }
+  return all;
+}
+
+Deno.test("unsetOption round-trips on generated documents and the CPython fixtures", async () => {
+  const golden = JSON.parse(
+    await Deno.readTextFile(
+      new URL("../fixtures/configparser/golden.json", import.meta.url),
+    ),
+  ) as { documents: { text?: string; result: { ok: boolean } }[] };
+  const documents = golden.documents.filter((document) =>
+    document.result.ok && document.text !== undefined &&
+    !/[\r\0]/.test(document.text)
+  ).map((document) => document.text!);
+  const next = random(7);
+  for (let doc = 0; doc < 300; doc++) documents.push(generateDocument(next));
+  let edits = 0;
+  for (const text of documents) {
+    let store;
+    try {
+      store = parseStore(text);
+    } catch (error) {
+      if (error instanceof ConfigError) continue;
+      throw error;
+    }
+    for (
+      const [section, options] of [
+        [DEFAULT_SECTION, store.defaults] as const,
+        ...store.sections,
+      ]
+    ) {
+      if (/[\r\n]/.test(section)) continue;
+      for (const option of options.keys()) {
+        if (/^[#;[]|[=:]|^\s|\s$/.test(option) || option === "") continue;
+        const context = `${section}:${option} in ${JSON.stringify(text)}`;
+        const edited = unsetOption(text, section, option);
+        const expected = values(text);
+        delete expected[section][option];
+        if (section === DEFAULT_SECTION) {
+          for (const name of Object.keys(expected)) {
+            delete expected[name][option];
+          }
+          // A section's own option of the same name is still there.
+          for (const [name, own] of store.sections) {
+            if (own.has(option)) {
+              expected[name][option] = own.get(option)!.value;
+            }
+          }
+        }
+        const actual = values(edited);
+        for (const name of Object.keys(actual)) {
+          assert.deepEqual(
+            Object.entries(actual[name]).sort(),
+            Object.entries(expected[name]).sort(),
+            context,
+          );
+        }
+        assertOnlyLinesRemoved(
+          text,
+          edited,
+          entryRange(text, section, option)!,
+          context,
+        );
+        edits++;
+      }
+    }
+  }
+  assert.ok(edits > 1000, `only ${edits} edits`);
 });

@@ -89,7 +89,8 @@ Deno.test("aio config dumps defaults and the found user config, interpolated", a
     assert.ok(out.startsWith("[DEFAULT]\nroot = /srv\n\n[aio]\n"), out);
     assert.ok(out.includes("log_level = DEBUG\n"));
     assert.ok(out.includes("modules = \n\tapp.ts\n\tother.ts\n"), out);
-    assert.ok(out.includes("[paths]\ndata = /srv/data\n\n"), out);
+    // Each section shows the options it has from DEFAULT, as -g does.
+    assert.ok(out.includes("[paths]\ndata = /srv/data\nroot = /srv\n\n"), out);
     // The defaults' interpolation follows the user's level.
     assert.match(out, /\[logger_root\]\nlevel = DEBUG\n/);
     assert.ok(out.endsWith("\n\n"));
@@ -308,7 +309,11 @@ Deno.test("aio config -s refuses bad usage, bad values, broken and read-only fil
       2,
       /^aio: error: argument -s\/--set: expected 2 arguments/,
     );
-    assertFails(both, 2, /not allowed with argument -s\/--set$/);
+    assertFails(
+      both,
+      2,
+      /^aio: error: argument -s\/--set: not allowed with argument -g\/--get$/,
+    );
     assertFails(
       badValue,
       2,
@@ -424,4 +429,393 @@ Deno.test("parseConfigArgs reads argparse-style forms (in-process, no subprocess
       args.join(" "),
     );
   }
+});
+
+/** Splits a dump into its sections' bodies, by header (values' continuation lines start with a tab). */
+function dumpSections(dump: string): Map<string, string> {
+  const sections = new Map<string, string>();
+  let current: string | undefined;
+  for (const line of dump.split("\n")) {
+    const header = /^\[(.*)\]$/.exec(line);
+    if (header) {
+      current = header[1];
+      sections.set(current, "");
+    } else if (current !== undefined && line !== "") {
+      sections.set(current, sections.get(current)! + line + "\n");
+    }
+  }
+  return sections;
+}
+
+const WITH_DEFAULT = `[DEFAULT]
+root = /srv
+level = WARNING
+[aio]
+log_level = \${level}
+[paths]
+data = \${root}/data
+root = /override
+[empty]
+[x:y]
+k = multi
+\tline \${root}
+`;
+
+Deno.test("aio config shows every section exactly as -g SECTION does, DEFAULT's options included", async () => {
+  await withDir({ "aio.conf": WITH_DEFAULT }, async (dir) => {
+    for (const file of [[], ["-f", "aio.conf"]]) {
+      const dump = await aio(dir, "config", ...file);
+      assert.equal(dump.code, 0, dump.stderr);
+      const sections = dumpSections(dump.stdout);
+      // The built-in sections (logging's, aio's) as well as the user's.
+      assert.equal(sections.size, file.length ? 5 : 8, dump.stdout);
+      assert.deepEqual([...sections.keys()].slice(0, 1), ["DEFAULT"]);
+      const gets = await Promise.all(
+        [...sections.keys()].map((section) =>
+          aio(dir, "config", ...file, "-g", section)
+        ),
+      );
+      [...sections].forEach(([section, body], index) => {
+        assert.deepEqual(
+          gets[index],
+          { code: 0, stdout: body, stderr: "" },
+          `${file.join(" ")} -g ${section}`,
+        );
+        if (section !== "DEFAULT") assert.match(body, /^root = /m, section);
+      });
+      const expected = file.length
+        ? "data = ${root}/data\nroot = /override\nlevel = WARNING\n"
+        : "data = /override/data\nroot = /override\nlevel = WARNING\n";
+      assert.equal(sections.get("paths"), expected);
+      assert.equal(
+        sections.get("empty"),
+        "root = /srv\nlevel = WARNING\n",
+      );
+    }
+  });
+});
+
+Deno.test("aio config --json: every section and option with its value and FILE:LINE; -g gives the matching part", async () => {
+  await withDir({ "aio.conf": WITH_DEFAULT }, async (dir) => {
+    const [whole, raw, section, option, colon, text, missing] = await Promise
+      .all([
+        aio(dir, "config", "--json"),
+        aio(dir, "config", "-f", "aio.conf", "--json"),
+        aio(dir, "config", "-g", "paths", "--json"),
+        aio(dir, "config", "--json", "--get", "paths:data"),
+        aio(dir, "config", "--json", "-g", "x:y"),
+        aio(dir, "config"),
+        aio(dir, "config", "--json", "-g", "paths:nope"),
+      ]);
+    for (const result of [whole, raw, section, option, colon]) {
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stderr, "");
+      assert.ok(result.stdout.endsWith("}\n"));
+    }
+    const config = JSON.parse(whole.stdout);
+    assert.deepEqual(Object.keys(config), ["files", "sections"]);
+    assert.deepEqual(config.files, ["<aio defaults>", "aio.conf"]);
+    assert.deepEqual(config.sections.paths.data, {
+      value: "/override/data",
+      source: "aio.conf:7",
+      file: "aio.conf",
+      line: 7,
+    });
+    // An option a section has from DEFAULT points at DEFAULT's line.
+    assert.deepEqual(config.sections.paths.level.source, "aio.conf:3");
+    assert.equal(config.sections.aio.log_level.value, "WARNING");
+    assert.equal(config.sections.aio.log_level.source, "aio.conf:5");
+    assert.match(
+      config.sections.aio.shutdown_timeout.source,
+      /^<aio defaults>:\d+$/,
+    );
+    assert.equal(config.sections["x:y"].k.value, "multi\nline /srv");
+    assert.deepEqual(config.sections.empty, {
+      root: { value: "/srv", source: "aio.conf:2", file: "aio.conf", line: 2 },
+      level: {
+        value: "WARNING",
+        source: "aio.conf:3",
+        file: "aio.conf",
+        line: 3,
+      },
+    });
+    // The same sections and options, in the same order, as the text dump.
+    const dump = dumpSections(text.stdout);
+    assert.deepEqual(Object.keys(config.sections), [...dump.keys()]);
+    for (const [name, body] of dump) {
+      const lines = Object.entries(config.sections[name]).map((
+        [option, entry],
+      ) =>
+        `${option} = ${
+          (entry as { value: string }).value.replaceAll("\n", "\n\t")
+        }\n`
+      );
+      assert.equal(lines.join(""), body, name);
+    }
+    // -g SECTION and -g SECTION:OPTION print the matching part of the whole.
+    assert.deepEqual(JSON.parse(section.stdout), config.sections.paths);
+    assert.deepEqual(JSON.parse(option.stdout), config.sections.paths.data);
+    assert.deepEqual(JSON.parse(colon.stdout), config.sections["x:y"]);
+    // -f: that file alone, raw.
+    const rawConfig = JSON.parse(raw.stdout);
+    assert.deepEqual(rawConfig.files, ["aio.conf"]);
+    assert.equal(rawConfig.sections.paths.data.value, "${root}/data");
+    assert.deepEqual(rawConfig.sections.aio.log_level, {
+      value: "${level}",
+      source: "aio.conf:5",
+      file: "aio.conf",
+      line: 5,
+    });
+    assert.deepEqual(Object.keys(rawConfig.sections), [
+      "DEFAULT",
+      "aio",
+      "paths",
+      "empty",
+      "x:y",
+    ]);
+    assertFails(
+      missing,
+      1,
+      /^aio: error: No option 'nope' in section 'paths' of aio\.conf$/,
+    );
+  });
+});
+
+Deno.test("aio config -s decodes Python's escapes in VALUE; a bad one is a usage error that writes nothing", async () => {
+  await withDir({
+    "aio.conf": "[a]\nk = 1\n",
+  }, async (dir) => {
+    const set = await aio(
+      dir,
+      "config",
+      "-s",
+      "a:k",
+      String.raw`tab\there\nnext \\n \x41\u00e9\U0001F600 \'q\" C:\\temp \d`,
+    );
+    assert.deepEqual(set, { code: 0, stdout: "", stderr: "" });
+    const parser = new ConfigParser().read(`${dir}/aio.conf`);
+    assert.equal(
+      parser.get("a", "k"),
+      "tab\there\nnext \\n Aé😀 'q\" C:\\temp \\d",
+    );
+    const before = await Deno.readTextFile(`${dir}/aio.conf`);
+    const bad = await Promise.all([
+      aio(dir, "config", "-s", "a:k", String.raw`x\x4`),
+      aio(dir, "config", "-s", "a:k", String.raw`\U00110000`),
+      aio(dir, "config", "-s", "a:k", "ends\\"),
+      aio(dir, "config", "-s", "a:k", String.raw`\N{BULLET}`),
+      aio(dir, "config", "-s", "a:k", String.raw`a\rb`),
+      aio(dir, "config", "-s", "a:k", String.raw`nul\0`),
+    ]);
+    const messages = [
+      /^aio: error: argument -s\/--set: bad escape in VALUE at position 1: truncated \\xXX escape$/,
+      /^aio: error: argument -s\/--set: bad escape in VALUE at position 0: \\U00110000 is beyond U\+10FFFF$/,
+      /^aio: error: argument -s\/--set: bad escape in VALUE at position 4: a lone "\\" ends the value/,
+      /^aio: error: argument -s\/--set: bad escape in VALUE at position 0: \\N\{NAME\} escapes are not supported/,
+      /^aio: error: Value contains a carriage return/,
+      /^aio: error: Value contains a NUL byte$/,
+    ];
+    bad.forEach((result, index) => assertFails(result, 2, messages[index]));
+    assert.equal(await Deno.readTextFile(`${dir}/aio.conf`), before);
+    assert.deepEqual(
+      [...Deno.readDirSync(dir)].map((entry) => entry.name),
+      ["aio.conf"],
+    );
+  });
+});
+
+Deno.test("aio config --unset removes one option, keeping every other byte", async () => {
+  const text =
+    "# keep me\r\n[aio]\r\nLog_Level: INFO\r\nmodules =\r\n\ta.ts\r\n\tb.ts\r\n\r\n; and me\r\n[x]\r\nk = 1\r\n";
+  await withDir({
+    "aio.conf": text,
+    "named.conf": "[a]\nk = 1\nj = 2\n",
+    "etc/found.conf": "",
+  }, async (dir) => {
+    await Deno.chmod(`${dir}/aio.conf`, 0o640);
+    const results = await Promise.all([
+      aio(dir, "config", "--unset", "aio:modules"),
+      aio(dir, "-c", "named.conf", "config", "--unset=a:K"),
+    ]);
+    for (const result of results) {
+      assert.deepEqual(result, { code: 0, stdout: "", stderr: "" });
+    }
+    assert.equal(
+      await Deno.readTextFile(`${dir}/aio.conf`),
+      text.replace("modules =\r\n\ta.ts\r\n\tb.ts\r\n", ""),
+    );
+    assert.equal((await Deno.stat(`${dir}/aio.conf`)).mode! & 0o777, 0o640);
+    assert.equal(await Deno.readTextFile(`${dir}/named.conf`), "[a]\nj = 2\n");
+    // Unsetting the last option keeps the header; the file still reads.
+    const last = await aio(dir, "config", "-f", "aio.conf", "--unset", "x:k");
+    assert.equal(last.code, 0, last.stderr);
+    assert.ok((await Deno.readTextFile(`${dir}/aio.conf`)).endsWith("[x]\r\n"));
+    const check = await aio(dir, "config", "-f", "aio.conf", "-g", "x");
+    assert.deepEqual(check, { code: 0, stdout: "", stderr: "" });
+    assert.deepEqual(
+      [...Deno.readDirSync(dir)].map((entry) => entry.name).sort(),
+      ["aio.conf", "etc", "named.conf"],
+    );
+  });
+});
+
+Deno.test("aio config --unset of what the file does not set exits 5 and writes nothing", async () => {
+  const text = "[DEFAULT]\nroot = /\n[aio]\nlog_level = INFO\n";
+  await withDir({ "aio.conf": text, "sub/keep": "" }, async (dir) => {
+    const results = await Promise.all([
+      aio(dir, "config", "--unset", "aio:shutdown_timeout"),
+      aio(dir, "config", "--unset", "nope:x"),
+      aio(dir, "config", "--unset", "aio:root"),
+      aio(dir, "config", "-f", "missing.conf", "--unset", "aio:x"),
+      aio(`${dir}/sub`, "config", "--unset", "aio:x"),
+      aio(dir, "config", "--unset", "aio"),
+      aio(dir, "config", "--unset", "aio:x", "--json"),
+    ]);
+    const expected: [number, RegExp][] = [
+      [
+        5,
+        /^aio: error: No option 'shutdown_timeout' in section 'aio' of aio\.conf: nothing to unset$/,
+      ],
+      [5, /^aio: error: No section 'nope' in aio\.conf: nothing to unset$/],
+      [
+        5,
+        /^aio: error: Option 'root' of section 'aio' comes from \[DEFAULT\] in aio\.conf: unset DEFAULT:root/,
+      ],
+      [5, /^aio: error: No section 'aio' in missing\.conf: nothing to unset$/],
+      [5, /^aio: error: No section 'aio' in aio\.conf: nothing to unset$/],
+      [2, /^aio: error: argument --unset: expected SECTION:OPTION, got 'aio'$/],
+      [2, /^aio: error: argument --json: not allowed with argument --unset$/],
+    ];
+    results.forEach((result, index) => assertFails(result, ...expected[index]));
+    assert.equal(await Deno.readTextFile(`${dir}/aio.conf`), text);
+    assert.deepEqual(
+      [...Deno.readDirSync(dir)].map((entry) => entry.name).sort(),
+      ["aio.conf", "sub"],
+    );
+    assert.deepEqual([...Deno.readDirSync(`${dir}/sub`)].map((e) => e.name), [
+      "keep",
+    ]);
+  });
+});
+
+Deno.test("parseConfigArgs reads --json, --unset and --lock-timeout and refuses their misuse", () => {
+  assert.deepEqual(parseConfigArgs(["--unset", "a:b:c"]).unset, {
+    section: "a:b",
+    option: "c",
+  });
+  assert.equal(parseConfigArgs(["--json"]).json, true);
+  assert.equal(
+    parseConfigArgs(["--lock-timeout", "2.5", "-s", "a:k", "v"]).lockTimeoutMs,
+    2500,
+  );
+  assert.equal(parseConfigArgs(["--lock-timeout=0"]).lockTimeoutMs, 0);
+  assert.equal(parseConfigArgs([]).lockTimeoutMs, undefined);
+  assert.equal(
+    parseConfigArgs(["-s", "a:k", String.raw`\\n`]).set?.value,
+    "\\n",
+  );
+  for (
+    const [args, message] of [
+      [["--unset"], /^argument --unset: expected one argument$/],
+      [
+        ["--unset", "a:"],
+        /expected SECTION:OPTION, got 'a:'$/,
+      ],
+      [["--unset", "a:b", "--unset", "b:c"], /^argument --unset: given twice$/],
+      [
+        ["-s", "a:k", "v", "--unset", "a:k"],
+        /^argument --unset: not allowed with argument -s\/--set$/,
+      ],
+      [
+        ["--unset", "a:k", "-g", "a"],
+        /^argument --unset: not allowed with argument -g\/--get$/,
+      ],
+      [
+        ["--json", "-s", "a:k", "v"],
+        /^argument --json: not allowed with argument -s\/--set$/,
+      ],
+      [["--json=1"], /^unrecognized argument: --json=1$/],
+      [
+        ["--lock-timeout", "-1"],
+        /^argument --lock-timeout: expected seconds \(0 to 86400\), got '-1'$/,
+      ],
+      [["--lock-timeout", "soon"], /got 'soon'$/],
+      [["--lock-timeout", "1e9"], /got '1e9'$/],
+      [
+        ["-s", "a:k", "\\x"],
+        /^argument -s\/--set: bad escape in VALUE at position 0: truncated \\xXX escape$/,
+      ],
+    ] as const
+  ) {
+    assert.throws(
+      () => parseConfigArgs(args),
+      (error: unknown) =>
+        error instanceof UsageError && message.test(error.message),
+      args.join(" "),
+    );
+  }
+});
+
+/** The fenced blocks of README.md's `aio config` section, by language, in order. */
+async function readmeBlocks(language: string): Promise<string[]> {
+  const readme = await Deno.readTextFile(
+    new URL("../../README.md", import.meta.url),
+  );
+  const start = readme.indexOf("\n### `aio config`\n");
+  assert.ok(start >= 0, "README.md has an `aio config` section");
+  const end = readme.indexOf("\n## ", start);
+  const section = readme.slice(start, end < 0 ? undefined : end);
+  const blocks: string[] = [];
+  const fence = new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g");
+  for (const match of section.matchAll(fence)) blocks.push(match[1]);
+  return blocks;
+}
+
+/** Splits a shell command line: words, single-quoted words, a trailing `# comment` dropped. */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  for (const match of line.matchAll(/'([^']*)'|(#.*$)|(\S+)/g)) {
+    if (match[2] !== undefined) break;
+    words.push(match[1] ?? match[3]);
+  }
+  return words;
+}
+
+Deno.test("README's aio config commands run as shown, on the example config", async () => {
+  const [commands] = await readmeBlocks("sh");
+  const example = await Deno.readTextFile(
+    new URL("../../aio.conf", import.meta.url),
+  );
+  await withDir({ "aio.conf": example }, async (dir) => {
+    const lines = commands.trim().split("\n");
+    assert.ok(lines.length >= 8, commands);
+    for (const line of lines) {
+      const [aioWord, ...args] = shellWords(line);
+      assert.equal(aioWord, "aio", line);
+      const result = await aio(dir, ...args);
+      assert.equal(result.code, 0, `${line}: ${result.stderr}`);
+      assert.equal(result.stderr, "", line);
+    }
+    const parser = new ConfigParser().read(`${dir}/aio.conf`);
+    assert.equal(
+      parser.get("aio", "modules"),
+      "./examples/seed/app.ts\n./examples/http_hello/hello.ts",
+    );
+    assert.equal(parser.has("aio", "log_level"), false);
+  });
+});
+
+Deno.test("README's aio config --json example is what aio prints for its config", async () => {
+  const [ini] = await readmeBlocks("ini");
+  const [json] = await readmeBlocks("json");
+  await withDir({ "aio.conf": ini }, async (dir) => {
+    const result = await aio(dir, "config", "--json");
+    assert.equal(result.code, 0, result.stderr);
+    const actual = JSON.parse(result.stdout);
+    const shown = JSON.parse(json);
+    assert.deepEqual(actual.files, shown.files);
+    for (const [name, section] of Object.entries(shown.sections)) {
+      assert.deepEqual(actual.sections[name], section, name);
+    }
+  });
 });
