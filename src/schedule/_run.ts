@@ -86,7 +86,9 @@ export async function claimRun(
     if (event.signal.aborted) return "refused";
     logger[quiet ? "debug" : "warn"](
       "Schedule {name} ({source}) skipped the run due at {scheduledAt}: its claim failed: {error}" +
-        (quiet ? "" : " (until a claim answers, further failures are logged at debug)"),
+        (quiet
+          ? ""
+          : " (until a claim answers, further failures are logged at debug)"),
       { ...skipped, error },
     );
     return "failed";

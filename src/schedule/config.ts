@@ -7,7 +7,7 @@
 
 import type { ConfigParser } from "../config/config_parser.ts";
 import { formatSource } from "../config/errors.ts";
-import type { Problems } from "../config/problems.ts";
+import { Problems } from "../config/problems.ts";
 import { type RefOption, SectionReader } from "../config/section_reader.ts";
 import { cronProblem } from "./_cron.ts";
 import {
@@ -100,19 +100,55 @@ export function readScheduleSpec(
   section: string,
   problems: Problems,
 ): ScheduleSpec | undefined {
-  const before = problems.errors.length;
-  const reader = new SectionReader(config, section, problems, {
-    known: SCHEDULE_OPTIONS,
-  });
-  const spec = readSpec(reader, config);
-  reader.checkUnknown();
-  return problems.errors.length === before ? spec : undefined;
+  return readScheduleSection(config, section, problems).spec;
 }
 
-function readSpec(
-  reader: SectionReader,
+/** What {@linkcode readScheduleSection} found in a section. */
+export interface ScheduleSection {
+  /** The spec, or undefined when the section has errors. */
+  spec: ScheduleSpec | undefined;
+  /**
+   * The section's references (`func`, `cb`, `err`) as written, even when
+   * the section has other problems: loading them finds their problems in
+   * the same pass.
+   */
+  refs: RefOption[];
+}
+
+/** {@linkcode readScheduleSpec}, with the section's references apart. */
+export function readScheduleSection(
   config: ConfigParser,
-): ScheduleSpec | undefined {
+  section: string,
+  problems: Problems,
+): ScheduleSection {
+  // `config` repeats the options the typed getters read: collect apart, so
+  // that a value that does not interpolate is reported once, not twice.
+  const found = new Problems();
+  const reader = new SectionReader(config, section, found, {
+    known: SCHEDULE_OPTIONS,
+  });
+  const draft = readSpec(reader, config);
+  reader.checkUnknown();
+  reportOnce(found, problems);
+  const refs = [draft.func, draft.cb, draft.err].filter((ref) => !!ref);
+  const { func } = draft;
+  const sound = !found.failed && func !== undefined;
+  return { spec: sound ? { ...draft, func } : undefined, refs };
+}
+
+function reportOnce(found: Problems, problems: Problems): void {
+  const seen = new Set<string>();
+  for (const error of found.errors) {
+    if (!seen.has(error.message)) problems.error(error);
+    seen.add(error.message);
+  }
+  for (const warning of found.warnings) problems.warn(warning);
+}
+
+/** A spec as read, whatever its problems: `func` may be missing. */
+type Draft = Omit<ScheduleSpec, "func"> & { func?: RefOption };
+
+function readSpec(reader: SectionReader, config: ConfigParser): Draft {
   const section = reader.section;
   const name = section.slice(SCHEDULE_SECTION_PREFIX.length);
   if (!name) reader.sectionError("needs a name, as in [schedule/NAME]");
@@ -143,12 +179,11 @@ function readSpec(
   }
   const workers = reader.choice("workers", ["one", "all"]) ?? "one";
   const values = reader.values();
-  if (!func) return undefined;
   const header = reader.headerSource;
   return {
     section,
     name,
-    func,
+    ...(func && { func }),
     ...(cb && { cb }),
     ...(err && { err }),
     ...(every !== undefined && { every }),

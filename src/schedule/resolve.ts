@@ -8,11 +8,10 @@
 
 import type { ConfigParser } from "../config/config_parser.ts";
 import type { Problems } from "../config/problems.ts";
-import type { RefOption } from "../config/section_reader.ts";
 import { sectionsWithPrefix } from "../config/sections.ts";
 import type { ModuleLoader } from "../refs.ts";
 import { loadCron } from "./_cron.ts";
-import { readScheduleSpec, SCHEDULE_SECTION_PREFIX } from "./config.ts";
+import { readScheduleSection, SCHEDULE_SECTION_PREFIX } from "./config.ts";
 import type {
   ScheduleDefinition,
   ScheduledFunction,
@@ -51,26 +50,28 @@ export async function resolveSchedules(
   }
   const definitions: ScheduleDefinition[] = [];
   for (const section of sections) {
-    const spec = readScheduleSpec(config, section, problems);
-    if (!spec) continue;
-    const load = (ref: RefOption | undefined) =>
-      ref && problems.collectAsync(() =>
+    const { spec, refs } = readScheduleSection(config, section, problems);
+    // Every reference is loaded, even of a section with other problems, so
+    // that one pass finds them all.
+    const loaded = new Map<string, unknown>();
+    for (const ref of refs) {
+      const value = await problems.collectAsync(() =>
         loader.load(ref.value, { section, ...ref }, "function")
       );
-    const func = await load(spec.func) as ScheduledFunction | undefined;
-    const cb = await load(spec.cb) as ScheduleResultCallback | undefined;
-    const err = await load(spec.err) as ScheduleErrorCallback | undefined;
-    if (!func || (spec.cb && !cb) || (spec.err && !err)) continue;
+      if (value !== undefined) loaded.set(ref.option, value);
+    }
+    if (!spec || loaded.size !== refs.length) continue;
+    const { every, cron, timezone, jitter, timeout } = spec;
     definitions.push({
       name: spec.name,
-      func,
-      ...(cb && { cb }),
-      ...(err && { err }),
-      ...(spec.every !== undefined && { every: spec.every }),
-      ...(spec.cron !== undefined && { cron: spec.cron }),
-      ...(spec.timezone !== undefined && { timezone: spec.timezone }),
-      ...(spec.jitter !== undefined && { jitter: spec.jitter }),
-      ...(spec.timeout !== undefined && { timeout: spec.timeout }),
+      func: loaded.get("func") as ScheduledFunction,
+      ...(spec.cb && { cb: loaded.get("cb") as ScheduleResultCallback }),
+      ...(spec.err && { err: loaded.get("err") as ScheduleErrorCallback }),
+      ...(every !== undefined && { every }),
+      ...(cron !== undefined && { cron }),
+      ...(timezone !== undefined && { timezone }),
+      ...(jitter !== undefined && { jitter }),
+      ...(timeout !== undefined && { timeout }),
       overlap: spec.overlap,
       cluster: spec.cluster,
       workers: spec.workers,

@@ -451,7 +451,9 @@ function definitionProblem(def: ScheduleDefinition): string | undefined {
   ] as const;
   for (const [option, allowed] of choices) {
     const value = def[option];
-    if (value !== undefined && !(allowed as readonly string[]).includes(value)) {
+    if (
+      value !== undefined && !(allowed as readonly string[]).includes(value)
+    ) {
       return `${option} must be ${allowed.join(" or ")}, not ${
         JSON.stringify(value)
       }`;

@@ -22,18 +22,25 @@ Deno.test("a claim is asked before each run; false skips the run, logged at debu
   const infos: RunInfo[] = [];
   const scheduler = new Scheduler({ clock, onRun: (i) => infos.push(i) });
   const { runs, func } = recorder(clock);
-  const { asked, claim } = claims((slot) => slot.slot !== String(EPOCH_2025 + 1_000));
-  scheduler.add(schedule({ name: "report", func, every: 1, claim, anchor: "start" }));
+  const { asked, claim } = claims((slot) =>
+    slot.slot !== String(EPOCH_2025 + 1_000)
+  );
+  scheduler.add(
+    schedule({ name: "report", func, every: 1, claim, anchor: "start" }),
+  );
   const records = await withLogs(async () => {
     scheduler.start();
     await clock.advance(2_000);
     await scheduler.stop();
   });
-  assert.deepEqual(asked, [0, 1_000, 2_000].map((ms) => ({
-    name: "report",
-    scheduledAt: new Date(EPOCH_2025 + ms),
-    slot: String(EPOCH_2025 + ms),
-  })));
+  assert.deepEqual(
+    asked,
+    [0, 1_000, 2_000].map((ms) => ({
+      name: "report",
+      scheduledAt: new Date(EPOCH_2025 + ms),
+      slot: String(EPOCH_2025 + ms),
+    })),
+  );
   assert.deepEqual(runs.map((run) => run.at), [0, 2_000]);
   const skip = records.find((r) => text(r).includes("claimed elsewhere"));
   assert.equal(skip?.level, "debug");
@@ -61,7 +68,10 @@ Deno.test("a claim that rejects skips the run, with one warning per outage: neve
   assert.deepEqual(runs.map((run) => run.at), [3_000]);
   const failures = records.filter((r) => text(r).includes("claim failed"));
   assert.deepEqual(failures.map((r) => r.level), ["warning", "debug", "debug"]);
-  assert.equal((failures[0].properties.error as Error).message, "no connection");
+  assert.equal(
+    (failures[0].properties.error as Error).message,
+    "no connection",
+  );
   const back = records.filter((r) => text(r).includes("answer again"));
   assert.deepEqual(back.map((r) => r.level), ["info"]);
 });
@@ -86,7 +96,12 @@ Deno.test("with a claim, every slots lie on multiples of the period since the ep
   assert.deepEqual(first, [5_000, 10_000, 15_000, 20_000]);
   assert.deepEqual(second, [10_000, 15_000, 20_000, 25_000]);
   // Each run is at its slot's time on that host's clock.
-  assert.deepEqual(hosts[0].runs.map((run) => run.at), [1_700, 6_700, 11_700, 16_700]);
+  assert.deepEqual(hosts[0].runs.map((run) => run.at), [
+    1_700,
+    6_700,
+    11_700,
+    16_700,
+  ]);
 });
 
 Deno.test("anchor = epoch without a claim starts at the next multiple of the period", async () => {
@@ -107,7 +122,9 @@ Deno.test("a cron schedule's slot is its due time in ms", async () => {
   const scheduler = new Scheduler({ clock });
   const { asked, claim } = claims(() => true);
   const { func } = recorder(clock);
-  scheduler.add(schedule({ func, cron: "*/2 * * * * *", timezone: "UTC", claim }));
+  scheduler.add(
+    schedule({ func, cron: "*/2 * * * * *", timezone: "UTC", claim }),
+  );
   scheduler.start();
   await clock.advance(4_000);
   await scheduler.stop();

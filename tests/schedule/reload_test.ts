@@ -31,7 +31,14 @@ Deno.test("a schedule whose timing changed starts over, as if added now", async 
   scheduler.update([schedule({ func, every: 2 })]);
   await clock.advance(4_000);
   await scheduler.stop();
-  assert.deepEqual(scheduled(EPOCH_2025), [0, 1_000, 2_000, 2_500, 4_500, 6_500]);
+  assert.deepEqual(scheduled(EPOCH_2025), [
+    0,
+    1_000,
+    2_000,
+    2_500,
+    4_500,
+    6_500,
+  ]);
 });
 
 Deno.test("a removed schedule fires no more; its run under way finishes, aborted only at the stop", async () => {
@@ -65,8 +72,11 @@ Deno.test("a removed schedule fires no more; its run under way finishes, aborted
 Deno.test("a removed schedule's run still under way is aborted by the stop", async () => {
   const clock = new FakeClock();
   const scheduler = new Scheduler({ clock });
-  const { runs, func } = recorder(clock, (event) =>
-    new Promise((resolve) => event.signal.addEventListener("abort", resolve)));
+  const { runs, func } = recorder(
+    clock,
+    (event) =>
+      new Promise((resolve) => event.signal.addEventListener("abort", resolve)),
+  );
   scheduler.add(schedule({ func, every: 1 }));
   scheduler.start();
   await clock.advance(0);
@@ -136,7 +146,10 @@ Deno.test("update() with a bad definition or a doubled name changes nothing", as
   await scheduler.stop();
   assert.equal(scheduler.size, 1);
   assert.deepEqual(scheduled(EPOCH_2025), [0, 1_000]);
-  assert.throws(() => scheduler.update([]), /Cannot update the schedules: the scheduler is stopped/);
+  assert.throws(
+    () => scheduler.update([]),
+    /Cannot update the schedules: the scheduler is stopped/,
+  );
 });
 
 Deno.test("update() before start only replaces the definitions", async () => {

@@ -55,7 +55,11 @@ Deno.test("a schedule far behind skips the missed slots instead of a burst", asy
   assert.deepEqual(scheduled(EPOCH_2025), [0, 400, 500, 600]);
   assert.deepEqual(runs.map((run) => run.at), [0, 400, 500, 600]);
   const skipped = infos.filter((info) => info.outcome === "skipped");
-  assert.deepEqual(skipped, [{ name: "test", outcome: "skipped", latenessMs: 250 }]);
+  assert.deepEqual(skipped, [{
+    name: "test",
+    outcome: "skipped",
+    latenessMs: 250,
+  }]);
 });
 
 Deno.test("overlap = skip skips a run due while the last one runs, and logs it at debug", async () => {
@@ -373,6 +377,7 @@ Deno.test("a schedule added after start runs at once", async () => {
   await clock.advance(0);
   await scheduler.stop();
   assert.deepEqual(scheduled(EPOCH_2025), [1_000]);
+  assert.deepEqual(runs.map((run) => run.at), [1_000]);
   assert.equal(scheduler.size, 1);
 });
 
@@ -419,7 +424,10 @@ Deno.test("add() rejects a bad definition with the schedule's name and source", 
   const cases: [Partial<ScheduleDefinition>, RegExp][] = [
     [{}, /^Schedule test \(test.conf:1\): needs exactly one of every or cron$/],
     [{ every: 1, cron: "* * * * *" }, /exactly one of every or cron/],
-    [{ every: 0 }, /every must be a number of seconds from 0.001 to 1e12, not 0$/],
+    [
+      { every: 0 },
+      /every must be a number of seconds from 0.001 to 1e12, not 0$/,
+    ],
     [{ every: 1e-7 }, /every must be .* not 1e-7$/],
     [{ every: 1e13 }, /every must be .* not 10000000000000$/],
     [{ every: Infinity }, /every must be/],
