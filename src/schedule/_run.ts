@@ -20,7 +20,7 @@ export interface Settled {
 }
 
 /**
- * Calls the schedule's function and waits for it, `def.timeout` at most:
+ * Calls the schedule's function and waits for it, `def.timeout` (set) at most:
  * then the run's signal aborts with a `TimeoutError` and the run counts as
  * over (its promise is left to settle on its own). Never rejects.
  */

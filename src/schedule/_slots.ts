@@ -12,8 +12,6 @@ import type { ScheduleDefinition } from "./definition.ts";
 
 /** The slot state of one schedule. */
 export interface Slots {
-  /** What identifies the grid: a schedule whose key is unchanged keeps its slots across a reload. */
-  readonly key: string;
   /** The period in ms for `every`; 0 for `cron`. */
   readonly period: number;
   /** The compiled expression for `cron`. */
@@ -33,27 +31,36 @@ export interface Slots {
   at: number;
 }
 
+/**
+ * What identifies a definition's slots: a schedule whose key is unchanged
+ * keeps its slots across a reload.
+ */
+export function slotsKey(def: ScheduleDefinition): string {
+  return def.cron !== undefined
+    ? `cron ${def.cron} ${def.timezone ?? ""}`
+    : `every ${periodOf(def)} ${anchorOf(def)}`;
+}
+
+/** The `every` period in ms, in whole microseconds so that 0.1 s is exactly 100 ms. */
+function periodOf(def: ScheduleDefinition): number {
+  return Math.round(def.every! * 1e6) / 1e3;
+}
+
+function anchorOf(def: ScheduleDefinition): "start" | "epoch" {
+  return def.anchor ?? (def.claim ? "epoch" : "start");
+}
+
 /** The slot state of a checked definition, not yet placed. */
 export function slotsOf(def: ScheduleDefinition): Slots {
-  const empty = { originMono: 0, originWall: 0, slot: 0, at: 0 };
-  if (def.cron !== undefined) {
-    return {
-      key: `cron ${def.cron} ${def.timezone ?? ""}`,
-      period: 0,
-      cron: compileCron(def.cron, def.timezone),
-      onWall: true,
-      ...empty,
-    };
-  }
-  // Whole microseconds, so that 0.1 s is exactly 100 ms.
-  const period = Math.round(def.every! * 1e6) / 1e3;
-  const anchor = def.anchor ?? (def.claim ? "epoch" : "start");
+  const cron = def.cron !== undefined;
   return {
-    key: `every ${period} ${anchor}`,
-    period,
-    cron: null,
-    onWall: anchor === "epoch",
-    ...empty,
+    period: cron ? 0 : periodOf(def),
+    cron: cron ? compileCron(def.cron!, def.timezone) : null,
+    onWall: cron || anchorOf(def) === "epoch",
+    originMono: 0,
+    originWall: 0,
+    slot: 0,
+    at: 0,
   };
 }
 

@@ -11,8 +11,14 @@ import { getLogger } from "@logtape/logtape";
 import { AioError } from "../errors.ts";
 import { cronProblem } from "./_cron.ts";
 import { type Due, popHeap, pushHeap, reorderHeap } from "./_heap.ts";
-import { callWithin, claimRun, handOver } from "./_run.ts";
-import { placeFirst, placeNext, type Slots, slotsOf } from "./_slots.ts";
+import { callWithin, claimRun, handOver, type Settled } from "./_run.ts";
+import {
+  placeFirst,
+  placeNext,
+  type Slots,
+  slotsKey,
+  slotsOf,
+} from "./_slots.ts";
 import {
   callAt,
   type Clock,
@@ -181,11 +187,11 @@ export class Scheduler {
         return entry;
       }
       // The entry object lives on, so runs under way still count for overlap.
-      kept.def = entry.def;
-      if (kept.slots.key !== entry.slots.key) {
+      if (slotsKey(kept.def) !== slotsKey(entry.def)) {
         kept.slots = entry.slots;
         changed.push(kept);
       }
+      kept.def = entry.def;
       return kept;
     });
     const unqueue = new Set([...old.values(), ...changed]);
@@ -350,29 +356,35 @@ export class Scheduler {
       signal: controller.signal,
     };
     entry.running++;
-    let counted = true;
-    const over = () => {
-      if (counted) entry.running--;
-      counted = false;
-    };
+    let counting = true;
     this.#runs.add(controller);
     try {
       if (def.claim && !(await this.#claimed(entry, def, event))) {
-        over();
         this.#report(def, "skipped", late);
         return;
       }
       const started = this.#onRun ? this.#clock.monotonic() : 0;
-      const settled = await callWithin(def, event, controller, this.#clock);
+      let settled: Settled;
+      if (def.timeout === undefined) {
+        // The common case, without the timer and promise a timeout needs.
+        try {
+          settled = { outcome: "ok", value: await def.func(def.name, event) };
+        } catch (value) {
+          settled = { outcome: "error", value };
+        }
+      } else {
+        settled = await callWithin(def, event, controller, this.#clock);
+      }
       // A run cut by its timeout counts as over: the next one may start.
-      over();
+      entry.running--;
+      counting = false;
       if (this.#onRun) {
         const duration = this.#clock.monotonic() - started;
         this.#report(def, settled.outcome, late, duration);
       }
       await handOver(def, settled, event);
     } finally {
-      over();
+      if (counting) entry.running--;
       this.#runs.delete(controller);
       if (this.#runs.size === 0) this.#idle?.();
     }
