@@ -27,6 +27,12 @@ export {
 } from "./src/config/errors.ts";
 export { AioError, ConfigErrors, ExitCode, UsageError } from "./src/errors.ts";
 export { type Listener, type ListenOptions, Signals } from "./src/signals.ts";
+export type {
+  ScheduledFunction,
+  ScheduleErrorCallback,
+  ScheduleEvent,
+  ScheduleResultCallback,
+} from "./src/schedule/mod.ts";
 export {
   type BindOptions,
   createServer,

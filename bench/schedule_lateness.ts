@@ -3,7 +3,7 @@
 //
 //   deno run -A bench/schedule_lateness.ts [SECONDS]   (default 60)
 
-import { Scheduler } from "../src/schedule.ts";
+import { Scheduler } from "../src/schedule/mod.ts";
 
 const PERIOD_MS = 100;
 const seconds = Number(Deno.args[0] ?? 60);

@@ -5,7 +5,7 @@
 //   (defaults: 10 s, 10,000 schedules)
 
 import process from "node:process";
-import { type ScheduleEvent, Scheduler } from "../src/schedule.ts";
+import { type ScheduleEvent, Scheduler } from "../src/schedule/mod.ts";
 
 const seconds = Number(Deno.args[0] ?? 10);
 const count = Number(Deno.args[1] ?? 10_000);

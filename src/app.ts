@@ -19,7 +19,7 @@ import type { Server } from "./server/mod.ts";
 import type { LoadedModule } from "./modules.ts";
 import { type Plan, prepare } from "./prepare.ts";
 import type { ResolvedListener } from "./listeners.ts";
-import { Scheduler } from "./schedule.ts";
+import { Scheduler } from "./schedule/mod.ts";
 import {
   configureLogging,
   flushLogging,

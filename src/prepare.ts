@@ -26,8 +26,7 @@ import {
 import type { ModuleLoader, ModuleNamespace } from "./refs.ts";
 import { checkSectionNames } from "./section_names.ts";
 import { type AppSettings, readAppSettings } from "./settings.ts";
-import { resolveSchedules } from "./schedules.ts";
-import type { ScheduleDefinition } from "./schedule.ts";
+import { resolveSchedules, type ScheduleDefinition } from "./schedule/mod.ts";
 
 /** Everything a config resolves to, ready to start; or the problems that stop it. */
 export interface Plan {
@@ -117,7 +116,7 @@ export async function prepare(
   for (const error of validateLogging(config)) problems.error(error);
   checkSectionNames(config, problems);
   plan.listeners = await resolveListeners(config, loader, problems);
-  plan.schedules = await resolveSchedules(config, loader, problems.errors);
+  plan.schedules = await resolveSchedules(config, loader, problems);
   plan.commands = await resolveModuleCommands(config, loader, problems);
   if (plan.hasServers) {
     // The server layer loads only for apps that have servers: start-up

@@ -252,6 +252,9 @@ port = abc
   const lines = result.stderr.trim().split("\n");
   equal(lines.length, 3, result.stderr);
   match(lines[0], /^aio: config error: aio\.conf:2: .*shutdown_timeout/);
-  match(lines[1], /^aio: config error: aio\.conf:6: Bad cron expression/);
+  match(
+    lines[1],
+    /^aio: config error: aio\.conf:6: \[schedule\/x\] cron: bad expression/,
+  );
   match(lines[2], /^aio: config error: aio\.conf:10: \[server\/s\] port/);
 });
