@@ -1,19 +1,20 @@
 /**
  * Reading `[aio/health]`: `port` (required) and `address` (default
- * 127.0.0.1), every problem collected with its file and line.
+ * 127.0.0.1), every problem reported with its file and line.
  *
  * @module
  */
 
 import type { ConfigParser } from "../config/config_parser.ts";
-import { ConfigError, errorAt } from "../config/errors.ts";
-import { ownOptions } from "../config/sections.ts";
+import type { Problems } from "../config/problems.ts";
+import { SectionReader } from "../config/section_reader.ts";
 
 /** The section that turns the health server on. */
 export const HEALTH_SECTION = "aio/health";
 /** Where the health server listens when `address` is not given: this host only. */
 export const DEFAULT_HEALTH_ADDRESS = "127.0.0.1";
-const OPTIONS = ["port", "address"];
+/** The options `[aio/health]` may hold. */
+export const HEALTH_OPTIONS: readonly string[] = ["port", "address"];
 
 /** A checked `[aio/health]` section. */
 export interface HealthSpec {
@@ -24,69 +25,46 @@ export interface HealthSpec {
 }
 
 /**
- * Reads `[aio/health]`. No section means no health server: `spec` is
- * undefined and there are no errors.
+ * Reads `[aio/health]`, reporting each problem to `problems`. No section
+ * means no health server: undefined, and nothing reported.
  *
- * @returns The spec when the section is there and sound, and every problem found.
+ * @returns The spec when the section is there and sound.
  *
  * @example
  * ```ts
  * import { ConfigParser } from "../config/config_parser.ts";
+ * import { Problems } from "../config/problems.ts";
  * import { readHealthSpec } from "./config.ts";
  * const config = new ConfigParser().readString("[aio/health]\nport = 9100\n", "app.conf");
- * const { spec } = readHealthSpec(config);
- * console.log(spec); // { address: "127.0.0.1", port: 9100 }
+ * console.log(readHealthSpec(config, new Problems())); // { address: "127.0.0.1", port: 9100 }
  * ```
  */
 export function readHealthSpec(
   config: ConfigParser,
-): { spec?: HealthSpec; errors: ConfigError[] } {
-  if (!config.has(HEALTH_SECTION)) return { errors: [] };
-  const errors: ConfigError[] = [];
-  const error = (option: string, detail: string) =>
-    errors.push(
-      errorAt(
-        config.source(HEALTH_SECTION, option),
-        `[${HEALTH_SECTION}] ${option}: ${detail}`,
-      ),
-    );
-  const value = (option: string) => {
-    try {
-      return config.get(HEALTH_SECTION, option, { fallback: undefined })
-        ?.trim();
-    } catch (problem) {
-      if (!(problem instanceof ConfigError)) throw problem;
-      errors.push(problem);
-      return undefined;
-    }
-  };
-  for (const option of ownOptions(config, HEALTH_SECTION)) {
-    if (!OPTIONS.includes(option)) {
-      error(option, `unknown option (choose from ${OPTIONS.join(", ")})`);
-    }
-  }
-  const address = value("address") ?? DEFAULT_HEALTH_ADDRESS;
-  if (address === "") error("address", "is empty");
-  const portText = value("port");
+  problems: Problems,
+): HealthSpec | undefined {
+  if (!config.has(HEALTH_SECTION)) return undefined;
+  const before = problems.errors.length;
+  const reader = new SectionReader(config, HEALTH_SECTION, problems, {
+    known: HEALTH_OPTIONS,
+  });
+  reader.checkUnknown();
+  const address = reader.has("address")
+    ? reader.required("address", "an address to listen on")
+    : DEFAULT_HEALTH_ADDRESS;
   let port: number | undefined;
-  if (portText === undefined) {
-    if (!config.has(HEALTH_SECTION, "port")) {
-      errors.push(errorAt(
-        config.sectionSource(HEALTH_SECTION),
-        `[${HEALTH_SECTION}] needs port (0 picks a free one)`,
-      ));
-    }
+  if (reader.has("port")) {
+    port = reader.number("port", {
+      min: 0,
+      max: 65535,
+      integer: true,
+      what: "an integer 0-65535 (0 picks a free port)",
+    });
   } else {
-    port = /^\d+$/.test(portText) ? Number(portText) : NaN;
-    if (!(port >= 0 && port <= 65535)) {
-      error(
-        "port",
-        `must be an integer 0-65535 (0 picks a free port), not ${
-          JSON.stringify(portText)
-        }`,
-      );
-    }
+    reader.sectionError("needs port (0 picks a free one)");
   }
-  if (errors.length > 0 || port === undefined) return { errors };
-  return { spec: { address, port }, errors };
+  if (problems.errors.length > before || !address || port === undefined) {
+    return undefined;
+  }
+  return { address, port };
 }

@@ -290,7 +290,21 @@ Deno.test("aio unit refuses bad arguments (exit 2) and a bad config (exit 78)", 
     assert.equal(config.code, 78);
     assert.match(
       config.stderr,
-      /^aio: config error: .*aio\.conf:2: \[aio\] shutdown_timeout must be a number of seconds, 0 or more, not -1$/m,
+      /^aio: config error: aio\.conf:2: \[aio\] shutdown_timeout: must be a number of seconds, 0 or more, not "-1"$/m,
+    );
+  } finally {
+    await Deno.remove(dir.replace(/\/[^/]*$/, ""), { recursive: true });
+  }
+});
+
+Deno.test("aio unit reports a bad [aio/health] as a config error (exit 78)", async () => {
+  const dir = await appDir("[aio/health]\nport = http\n");
+  try {
+    const result = await runCli(["unit"], { cwd: dir });
+    assert.equal(result.code, 78);
+    assert.match(
+      result.stderr,
+      /^aio: config error: aio\.conf:2: \[aio\/health\] port: must be an integer 0-65535 \(0 picks a free port\), not "http"$/m,
     );
   } finally {
     await Deno.remove(dir.replace(/\/[^/]*$/, ""), { recursive: true });
