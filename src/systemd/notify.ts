@@ -98,7 +98,8 @@ export class SystemdNotifier {
   readonly #warn: (message: string) => void;
   readonly #watchdogUsec: number | undefined;
   #route: NotifyRoute | null | undefined;
-  readonly #skip = new Set<NotifyRouteName>();
+  /** Routes found unusable on first use, with why. */
+  readonly #skip = new Map<NotifyRouteName, string>();
   #queue: Promise<void> = Promise.resolve();
   #warned = false;
   #watchdog: ReturnType<typeof setInterval> | undefined;
@@ -233,7 +234,7 @@ export class SystemdNotifier {
           reason: outcome.message,
         });
         await route.close();
-        this.#skip.add(route.name);
+        this.#skip.set(route.name, outcome.message);
         this.#route = undefined;
         continue;
       } else if (outcome !== undefined) {
@@ -251,7 +252,11 @@ export class SystemdNotifier {
     if (this.#route !== undefined) return this.#route;
     const reasons: string[] = [];
     for (const name of this.#routes) {
-      if (this.#skip.has(name)) continue;
+      const skipped = this.#skip.get(name);
+      if (skipped !== undefined) {
+        reasons.push(`${name}: ${skipped}`);
+        continue;
+      }
       try {
         this.#route = OPENERS[name](this.#address!);
         logger.debug("sd_notify through {route}", { route: name });
