@@ -161,6 +161,7 @@ export class AioMetrics {
   readonly #reloads: Counter;
   readonly #workerRestarts: Counter;
   readonly #signals = new Map<string, SignalMetrics>();
+  readonly #schedules = new Map<string, ScheduleMetrics>();
   #process: ProcessMetrics | undefined;
 
   /** Registers aio's metrics in `registry` (a new one by default). */
@@ -217,6 +218,22 @@ export class AioMetrics {
   /** The handle for schedule `name`; get it once, when the schedule is armed. */
   schedule(name: string): ScheduleMetrics {
     return new ScheduleMetrics(this.#scheduleRuns, this.#lateness, name);
+  }
+
+  /**
+   * Counts one run as the scheduler reports it (its `onRun` observer):
+   * `scheduler = new Scheduler({ onRun: (info) => metrics.scheduleRun(info) })`.
+   * Lateness is recorded for runs that started, not for skipped ones.
+   */
+  scheduleRun(
+    info: { name: string; outcome: ScheduleOutcome; latenessMs: number },
+  ): void {
+    let found = this.#schedules.get(info.name);
+    if (!found) {
+      this.#schedules.set(info.name, found = this.schedule(info.name));
+    }
+    found.run(info.outcome);
+    if (info.outcome !== "skipped") found.late(info.latenessMs / 1000);
   }
 
   /** The handle for `signal` (cached: the same object for the same signal). */

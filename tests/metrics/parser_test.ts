@@ -90,9 +90,11 @@ Deno.test("aio's metric set, with the process metrics, parses with the counters 
   try {
     const tick = metrics.schedule("tick");
     tick.run("ok");
-    tick.run("ok");
     tick.run("timeout");
     tick.late(0.003);
+    // As the scheduler's onRun observer reports runs:
+    metrics.scheduleRun({ name: "tick", outcome: "ok", latenessMs: 40 });
+    metrics.scheduleRun({ name: "tick", outcome: "skipped", latenessMs: 900 });
     const web = metrics.server("web");
     web.request(200);
     web.request(200);
@@ -124,7 +126,7 @@ Deno.test("aio's metric set, with the process metrics, parses with the counters 
         schedule: "tick",
         outcome: "skipped",
       }),
-      0,
+      1,
     );
     assert.equal(
       value("aio_schedule_lateness_seconds_bucket", {
@@ -132,6 +134,18 @@ Deno.test("aio's metric set, with the process metrics, parses with the counters 
         le: "0.005",
       }),
       1,
+    );
+    // The skipped run did not start: two latenesses (3 ms and 40 ms), both under 50 ms.
+    assert.equal(
+      value("aio_schedule_lateness_seconds_count", { schedule: "tick" }),
+      2,
+    );
+    assert.equal(
+      value("aio_schedule_lateness_seconds_bucket", {
+        schedule: "tick",
+        le: "0.05",
+      }),
+      2,
     );
     assert.equal(
       value("aio_http_requests_total", { server: "web", status: "200" }),
