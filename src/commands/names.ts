@@ -14,6 +14,7 @@ export const BUILTIN_COMMAND_NAMES = [
   "check",
   "compile",
   "permissions",
+  "unit",
 ] as const;
 
 /** The name of a built-in command. */

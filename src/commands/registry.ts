@@ -45,4 +45,8 @@ export const BUILTIN_COMMANDS: Readonly<
       "Print the narrowest deno run permission flags this config needs",
     load: async () => (await import("./permissions.ts")).permissionsCommand,
   },
+  unit: {
+    description: "Print a systemd unit that runs this app",
+    load: async () => (await import("./unit.ts")).unitCommand,
+  },
 };
