@@ -549,8 +549,9 @@ class Planner {
 
   /**
    * Where a value is written. A value that is only a `${...}` reference
-   * (the defaults' `level = ${aio:log_level}`) points at what it refers to,
-   * which is the line the user can fix.
+   * (the defaults' `level = ${aio:log_level}`), or a built-in value with
+   * one reference in it (`args = ("${aio:log_file}", "a")`), points at what
+   * it refers to, which is the line the user can fix.
    */
   #source(section: string, option: string): ValueSource {
     if (option === "" || !this.#config.has(section, option)) {
@@ -558,7 +559,11 @@ class Planner {
     }
     for (let depth = 0; depth < 10; depth++) {
       const raw = this.#config.get(section, option, { raw: true });
-      const match = /^\s*\$\{([^}:]+:)?([^}:]+)\}\s*$/.exec(raw);
+      const builtIn =
+        this.#config.source(section, option).file === DEFAULTS_SOURCE;
+      const references = [...raw.matchAll(/\$\{([^}:]+:)?([^}:]+)\}/g)];
+      const match = /^\s*\$\{([^}:]+:)?([^}:]+)\}\s*$/.exec(raw) ??
+        (builtIn && references.length === 1 ? references[0] : null);
       if (!match) break;
       const target = match[1]?.slice(0, -1) ?? section;
       if (!this.#config.has(target, match[2])) break;
