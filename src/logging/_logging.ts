@@ -117,7 +117,7 @@ export class Logging {
 
   /**
    * Configures LogTape from the logging sections, replacing any earlier
-   * configuration, and registers a flush for the process's exit. Log files
+   * configuration, and registers a flush (and close) for the process's exit. Log files
    * (and their directories) are created here, unless a handler delays it.
    *
    * @throws {ConfigError} for the first mistake in the sections, or a log
@@ -157,7 +157,7 @@ export class Logging {
       throw error;
     }
     this.#files = [...files.values()];
-    this.#unregisterFlush ??= onBeforeExit(() => this.flush());
+    this.#unregisterFlush ??= onBeforeExit(() => this.#finish());
   }
 
   /**
@@ -178,6 +178,13 @@ export class Logging {
   async flush(): Promise<void> {
     await drain();
     for (const file of this.#files) file.sync();
+  }
+
+  // Before the process exits: everything written and synced, then the
+  // files closed, which reports records that could never be written.
+  async #finish(): Promise<void> {
+    await this.flush();
+    for (const file of this.#files) file.close();
   }
 
   /**
