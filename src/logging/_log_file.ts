@@ -213,8 +213,14 @@ export class LogFile {
 
   #rollOverBySize(backupCount: number): void {
     try {
+      // Python shifts app.log.N-1 → app.log.N … app.log.1 → app.log.2 for
+      // each that exists; one directory listing finds them, however large
+      // backupCount is.
+      const present = this.#siblings();
       for (let index = backupCount - 1; index > 0; index--) {
-        renameIfExists(`${this.path}.${index}`, `${this.path}.${index + 1}`);
+        const from = `${this.path}.${index}`;
+        if (present?.has(basename(from)) === false) continue;
+        renameIfExists(from, `${this.path}.${index + 1}`);
       }
       // A file deleted under us is simply started afresh.
       renameIfExists(this.path, `${this.path}.1`);
@@ -223,6 +229,19 @@ export class LogFile {
       return;
     }
     this.reopen();
+  }
+
+  // The names in the file's directory; undefined when it cannot be listed.
+  #siblings(): Set<string> | undefined {
+    try {
+      const names = new Set<string>();
+      for (const entry of Deno.readDirSync(dirname(this.path))) {
+        names.add(entry.name);
+      }
+      return names;
+    } catch {
+      return undefined;
+    }
   }
 
   #rollOverByTime(schedule: TimedSchedule, backupCount: number): void {

@@ -251,7 +251,10 @@ Deno.test("logging.conf wins over the config for logging, option by option, and 
     assert.deepEqual(errors.map((error) => error.message), [
       `${loggingConf}:2: [logger_root] level: unknown level 'LOUD': use DEBUG, INFO, WARNING, ERROR, CRITICAL or NOTSET`,
     ]);
-    Deno.writeTextFileSync(loggingConf, "[logger_root]\nlevel = DEBUG\nlevel = INFO\n");
+    Deno.writeTextFileSync(
+      loggingConf,
+      "[logger_root]\nlevel = DEBUG\nlevel = INFO\n",
+    );
     await assert.rejects(
       configureLogging(config, { stderr, loggingConf }),
       (error) =>

@@ -67,9 +67,11 @@ Deno.test("RotatingFileHandler: rollover before a write that would reach maxByte
     assert.deepEqual(linesIn([files["app.log.1"]]), range(37, 45));
     assert.deepEqual(linesIn([files["app.log"]]), range(46, 50));
     assert.deepEqual(
-      linesIn(["app.log.3", "app.log.2", "app.log.1", "app.log"].map((name) =>
-        files[name]
-      )),
+      linesIn(
+        ["app.log.3", "app.log.2", "app.log.1", "app.log"].map((name) =>
+          files[name]
+        ),
+      ),
       range(19, 50),
     );
     for (const text of Object.values(files)) {

@@ -95,7 +95,9 @@ Deno.test("local time: midnight is the wall clock's, across a DST change (Europe
   // The zone is the process's, so the check runs in a child under TZ.
   const script = `
     import { nextRollover, rolledOverName } from ${
-    JSON.stringify(new URL("../../src/logging/_rotation.ts", import.meta.url).href)
+    JSON.stringify(
+      new URL("../../src/logging/_rotation.ts", import.meta.url).href,
+    )
   };
     const local = { when: "MIDNIGHT", interval: 1, utc: false };
     const first = nextRollover(new Date(2024, 2, 30, 15).getTime(), local);
