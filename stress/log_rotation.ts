@@ -36,6 +36,8 @@ export interface LogRotationOptions {
 
 interface Count {
   written: number;
+  /** `aio: error` lines on stderr. */
+  errors: number;
   lost: number;
   doubled: number;
   files: number;
@@ -88,7 +90,10 @@ export async function logRotation(
     try {
       const count = await scenario(dir);
       figures[name] =
-        `${count.written} lines, ${count.rotations} rotations, ${count.files} files: lost ${count.lost}, doubled ${count.doubled}`;
+        `${count.written} lines, ${count.rotations} rotations, ${count.files} files: lost ${count.lost}, doubled ${count.doubled}, ${count.errors} error lines`;
+      if (count.errors > 0) {
+        failures.push(`${name}: ${count.errors} aio: error lines on stderr`);
+      }
       if (count.lost > 0 || count.doubled > 0) {
         failures.push(
           `${name}: lost ${count.lost}, doubled ${count.doubled} of ${count.written}`,
@@ -197,7 +202,10 @@ async function start(dir: string): Promise<CliProcess> {
   return aio;
 }
 
-async function stop(aio: CliProcess): Promise<number> {
+/** Stops the app; its own count of lines and its `aio: error` lines. */
+async function stop(
+  aio: CliProcess,
+): Promise<{ written: number; errors: number }> {
   aio.kill("SIGTERM");
   const result = await aio.done();
   if (result.code !== 0) {
@@ -205,11 +213,18 @@ async function stop(aio: CliProcess): Promise<number> {
   }
   const match = /^LINES (\d+)$/m.exec(result.stdout);
   if (!match) throw new Error("the app did not print its count");
-  return Number(match[1]);
+  const errors =
+    result.stderr.split("\n").filter((line) => line.startsWith("aio: error"))
+      .length;
+  return { written: Number(match[1]), errors };
 }
 
 /** Counts `line N` across `files`: each of 1..written must be there once. */
-function count(files: string[], written: number, rotations: number): Count {
+function count(
+  files: string[],
+  { written, errors }: { written: number; errors: number },
+  rotations: number,
+): Count {
   const seen = new Uint8Array(written + 1);
   let doubled = 0;
   let extra = 0;
@@ -225,6 +240,7 @@ function count(files: string[], written: number, rotations: number): Count {
   for (let n = 1; n <= written; n++) if (!seen[n]) lost++;
   return {
     written,
+    errors,
     lost,
     doubled: doubled + extra,
     files: files.length,
@@ -267,8 +283,7 @@ async function moveAndSignal(
     aio.kill("SIGKILL");
     throw error;
   }
-  const written = await stop(aio);
-  return count([...moved, path], written, moved.length);
+  return count([...moved, path], await stop(aio), moved.length);
 }
 
 async function ownRollover(
@@ -284,11 +299,11 @@ async function ownRollover(
   );
   const aio = await start(dir);
   await sleep(seconds * 1000);
-  const written = await stop(aio);
+  const stopped = await stop(aio);
   const files = [...Deno.readDirSync(join(dir, "logs"))].map((entry) =>
     join(dir, "logs", entry.name)
   );
-  return count(files, written, files.length - 1);
+  return count(files, stopped, files.length - 1);
 }
 
 async function fullDisk(dir: string, seconds: number, padding: number) {
@@ -308,7 +323,7 @@ async function fullDisk(dir: string, seconds: number, padding: number) {
   Deno.removeSync(path);
   Deno.symlinkSync(real, path);
   await within(aio, aio.waitFor(/is writable again/), "the recovery line");
-  const written = await stop(aio);
+  const stopped = await stop(aio);
   const errorLines =
     aio.stderr.split("\n").filter((line) => /cannot write log file/.test(line))
       .length;
@@ -316,7 +331,7 @@ async function fullDisk(dir: string, seconds: number, padding: number) {
     aio.stderr,
   );
   return {
-    count: count([real], written, 0),
+    count: count([real], stopped, 0),
     reported: dropped ? Number(dropped[1]) : 0,
     errorLines,
   };
