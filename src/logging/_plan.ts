@@ -54,7 +54,7 @@ export type HandlerPlan =
   }
   & (
     | { kind: "stream"; stream: "stdout" | "stderr" }
-    | { kind: "file"; className: FileHandlerClass; file: LogFileSpec }
+    | { kind: "file"; file: LogFileSpec }
     | { kind: "null" }
   );
 
@@ -314,9 +314,7 @@ class Planner {
       return stream ? { ...base, kind: "stream", stream } : undefined;
     }
     const file = this.#fileArgs(section, handlerClass, args, kwargs);
-    return file
-      ? { ...base, kind: "file", className: handlerClass, file }
-      : undefined;
+    return file ? { ...base, kind: "file", file } : undefined;
   }
 
   #handlerClass(section: string, className: string): HandlerClass | undefined {

@@ -259,3 +259,57 @@ Deno.test("logging.conf in the working directory: run uses it, check reports its
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a daemon (run -d) lives through SIGHUP, reopens its log file, and stops cleanly on SIGTERM", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "aio_log_cli_" });
+  const appLog = join(dir, "var/log/app.log");
+  const isFile = (path: string) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false;
+    }
+  };
+  let pid = 0;
+  try {
+    await Deno.writeTextFile(
+      join(dir, "aio.conf"),
+      "[aio]\nlog_handlers = consoleHandler, fileHandler\n",
+    );
+    const started = await runCli(["run", "-d"], { cwd: dir });
+    assert.equal(started.code, 0, started.stderr);
+    pid = Number(Deno.readTextFileSync(join(dir, "var/run/aio.pid")).trim());
+    await until("the daemon to start", () => fileMatches(appLog, /Started/));
+    Deno.renameSync(appLog, `${appLog}.1`);
+    Deno.kill(pid, "SIGHUP");
+    await until("var/log/app.log again", () => isFile(appLog));
+    Deno.kill(pid, "SIGTERM");
+    await until(
+      "the pidfile to go",
+      () => !isFile(join(dir, "var/run/aio.pid")),
+    );
+    pid = 0;
+    assert.match(Deno.readTextFileSync(appLog), /INFO\(aio\.app\): Stopped/);
+    assert.match(
+      Deno.readTextFileSync(join(dir, "var/log/aio.log")),
+      /Stopped/,
+    );
+  } finally {
+    if (pid) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+function fileMatches(path: string, pattern: RegExp): boolean {
+  try {
+    return pattern.test(Deno.readTextFileSync(path));
+  } catch {
+    return false;
+  }
+}

@@ -351,3 +351,38 @@ Deno.test("TimedRotatingFileHandler on the real clock (when='S'): rolls over, lo
     );
   });
 });
+
+Deno.test("aio permissions: used log files only; directories for rotation, a read for watching, the topmost missing directory", async () => {
+  const { logFilePermissions } = await import(
+    "../../src/logging/_permissions.ts"
+  );
+  await withDir((dir) => {
+    const text = conf(
+      "[aio]",
+      "log_handlers = plain, watched, rotating",
+      "[handler_plain]",
+      "class = FileHandler",
+      `args = ("${dir}/new/deeper/plain.log",)`,
+      "[handler_watched]",
+      "class = handlers.WatchedFileHandler",
+      `args = ("${dir}/watched.log",)`,
+      "[handler_rotating]",
+      "class = handlers.TimedRotatingFileHandler",
+      `args = ("${dir}/rot/app.log", "midnight")`,
+      "[handler_unused]",
+      "class = FileHandler",
+      `args = ("${dir}/unused.log",)`,
+    );
+    Deno.mkdirSync(join(dir, "rot"));
+    assert.deepEqual(logFilePermissions(layered(text)), {
+      read: [`${dir}/watched.log`, `${dir}/rot`],
+      write: [
+        `${dir}/new/deeper/plain.log`,
+        `${dir}/new`,
+        `${dir}/watched.log`,
+        `${dir}/rot`,
+      ],
+    });
+    return Promise.resolve();
+  });
+});
