@@ -319,9 +319,10 @@ async function fullDisk(dir: string, seconds: number, padding: number) {
   const aio = new CliProcess(["run"], { cwd: dir });
   await within(aio, aio.waitFor(/cannot write log file/), "the first error");
   await sleep(seconds * 1000);
-  // Room again: the watched path now leads to a real file.
-  Deno.removeSync(path);
-  Deno.symlinkSync(real, path);
+  // Room again: the watched path now leads to a real file (swapped in by
+  // a rename, as the app would recreate a path that is merely removed).
+  Deno.symlinkSync(real, `${path}.new`);
+  Deno.renameSync(`${path}.new`, path);
   await within(aio, aio.waitFor(/is writable again/), "the recovery line");
   const stopped = await stop(aio);
   const errorLines =
