@@ -1,8 +1,8 @@
 /**
  * The {@linkcode Logging} object: everything logging keeps between calls
- * (the open log files, the logger wrappers, the flush registered for exit)
- * in one place that the app owns, behind configure, validate, reset, flush
- * and reopen. LogTape's configuration is process-wide, so one object per
+ * (the open log files, the logger wrappers) in one place that the app
+ * owns, behind configure, validate, reset, flush, reopen and finish (the
+ * app's exit hook). LogTape's configuration is process-wide, so one object per
  * process does the configuring: {@linkcode processLogging}.
  *
  * @module
@@ -20,7 +20,6 @@ import {
 import type { ConfigParser } from "../config/config_parser.ts";
 import { ConfigError, errorAt } from "../config/errors.ts";
 import { decodeConfig } from "../config/read_file.ts";
-import { onBeforeExit } from "../exit.ts";
 import {
   compileTextFormatter,
   jsonFormatter,
@@ -79,7 +78,6 @@ const META_SINK = "aio:logtape-meta";
 export class Logging {
   #files: LogFile[] = [];
   #loggers = new Map<string, LogTapeLogger>();
-  #unregisterFlush: (() => void) | undefined;
 
   /**
    * A logger for a dotted name. It works before {@linkcode configure} (its
@@ -117,7 +115,7 @@ export class Logging {
 
   /**
    * Configures LogTape from the logging sections, replacing any earlier
-   * configuration, and registers a flush (and close) for the process's exit. Log files
+   * configuration. Log files
    * (and their directories) are created here, unless a handler delays it.
    *
    * @throws {ConfigError} for the first mistake in the sections, or a log
@@ -157,17 +155,14 @@ export class Logging {
       throw error;
     }
     this.#files = [...files.values()];
-    this.#unregisterFlush ??= onBeforeExit(() => this.#finish());
   }
 
   /**
    * Drops the configuration and closes its files; records are dropped until
-   * {@linkcode configure} runs again. The exit flush is unregistered.
+   * {@linkcode configure} runs again.
    */
   async reset(): Promise<void> {
     this.#files = [];
-    this.#unregisterFlush?.();
-    this.#unregisterFlush = undefined;
     await reset();
   }
 
@@ -180,9 +175,12 @@ export class Logging {
     for (const file of this.#files) file.sync();
   }
 
-  // Before the process exits: everything written and synced, then the
-  // files closed, which reports records that could never be written.
-  async #finish(): Promise<void> {
+  /**
+   * For the process's exit (the app registers it as an exit hook):
+   * everything written and synced, then the files closed, which reports in
+   * one line each the records that could never be written.
+   */
+  async finish(): Promise<void> {
     await this.flush();
     for (const file of this.#files) file.close();
   }
