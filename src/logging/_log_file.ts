@@ -17,7 +17,7 @@ import {
   type TimedSchedule,
 } from "./_rotation.ts";
 import { WriteFailures } from "./_write_errors.ts";
-import type { WritableLike } from "./_sinks.ts";
+import type { WritableLike } from "./_writable.ts";
 
 /** The mode of a log file aio creates. */
 export const LOG_FILE_MODE = 0o644;

@@ -27,6 +27,7 @@ import {
 } from "./_format.ts";
 import { FastLogger } from "./_logger.ts";
 import { LogFile } from "./_log_file.ts";
+import { describeError } from "./_write_errors.ts";
 import { type HandlerPlan, type LoggingPlan, planLogging } from "./_plan.ts";
 import {
   createFileSink,
@@ -279,7 +280,7 @@ function openFiles(
       opened.set(key, new LogFile(handler.file, { stderr }));
     } catch (error) {
       for (const file of opened.values()) file.close();
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = describeError(error);
       throw errorAt(
         handler.argsSource,
         `[handler_${key}] args: cannot open log file '${handler.file.path}': ${reason}`,

@@ -12,14 +12,9 @@ import type { LogLevel, LogRecord, Sink } from "@logtape/logtape";
 import type { RecordFormatter } from "./_format.ts";
 import type { LogFile } from "./_log_file.ts";
 import { WriteFailures } from "./_write_errors.ts";
+import { type WritableLike, writeAll } from "./_writable.ts";
 
-/** What a stream handler writes to: `Deno.stdout`, `Deno.stderr`, or a test's stand-in. */
-export interface WritableLike {
-  /** Writes some of `data`, returning how many bytes were written. */
-  writeSync(data: Uint8Array): number;
-  /** Whether the stream is a terminal (for colour). */
-  isTerminal?(): boolean;
-}
+export type { WritableLike } from "./_writable.ts";
 
 /** A sink that writes to a file, with the file's life cycle. */
 export interface FileSink extends Sink, Disposable {
@@ -44,16 +39,6 @@ const LEVEL_RANKS: Readonly<Record<LogLevel, number>> = {
 const IMMEDIATE = Symbol.for("LogTape.sinkSnapshotPolicy.immediate");
 
 const encoder = new TextEncoder();
-
-/** Writes all of `data`, looping over short writes. */
-export function writeAll(stream: WritableLike, data: Uint8Array): void {
-  let offset = 0;
-  while (offset < data.length) {
-    offset += stream.writeSync(
-      offset === 0 ? data : data.subarray(offset),
-    );
-  }
-}
 
 function markImmediate<T extends Sink>(sink: T): T {
   Object.defineProperty(sink, IMMEDIATE, { value: true });

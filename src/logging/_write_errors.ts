@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { WritableLike } from "./_sinks.ts";
+import { type WritableLike, writeAll } from "./_writable.ts";
 
 /** How long errors are kept quiet after one is reported. */
 export const REPORT_INTERVAL_MS = 60_000;
@@ -92,19 +92,15 @@ export class WriteFailures {
 
   #say(line: string): void {
     try {
-      const data = encoder.encode(`${line}\n`);
-      let offset = 0;
-      while (offset < data.length) {
-        offset += this.#stderr.writeSync(data.subarray(offset));
-      }
+      writeAll(this.#stderr, encoder.encode(`${line}\n`));
     } catch {
       // stderr itself is gone: nowhere left to report to.
     }
   }
 }
 
-/** An OS error's text without Deno's `(os error N)` tail. */
+/** An OS error's text without Deno's `(os error N)` note. */
 export function describeError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\s*\(os error \d+\)$/, "");
+  return message.replace(/ \(os error \d+\)/, "");
 }

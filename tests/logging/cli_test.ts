@@ -313,3 +313,24 @@ function fileMatches(path: string, pattern: RegExp): boolean {
     return false;
   }
 }
+
+Deno.test("a log file that cannot be opened is a config error of run and check, at the line of args", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "aio_log_cli_" });
+  try {
+    await Deno.mkdir(join(dir, "taken.log"));
+    await Deno.writeTextFile(
+      join(dir, "aio.conf"),
+      `[aio]\nlog_handlers = file\n\n[handler_file]\nclass = FileHandler\nargs = ("taken.log",)\n`,
+    );
+    for (const command of ["check", "run"]) {
+      const result = await runCli([command], { cwd: dir });
+      assert.equal(result.code, 78, `${command}: ${result.stderr}`);
+      assert.match(
+        result.stderr,
+        /^aio: config error: aio\.conf:6: \[handler_file\] args: cannot open log file 'taken\.log': Is a directory/m,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
