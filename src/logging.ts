@@ -63,7 +63,11 @@ import {
 } from "./logging/_logging.ts";
 
 export type { ConfigureLoggingOptions, Logging } from "./logging/_logging.ts";
-export { LOGGING_CONF, processLogging } from "./logging/_logging.ts";
+export {
+  hasLoggingConf,
+  LOGGING_CONF,
+  processLogging,
+} from "./logging/_logging.ts";
 export { LOG_FILE_MODE } from "./logging/_log_file.ts";
 export type { WritableLike } from "./logging/_sinks.ts";
 /** The level names a {@linkcode Logger} logs at, lowest first. */

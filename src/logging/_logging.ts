@@ -239,6 +239,15 @@ export function withLoggingConf(
   return config.clone().readString(decodeConfig(bytes, path), path);
 }
 
+/** Whether a `logging.conf` is there to be read on top of the config (for `aio check`'s list of files read). */
+export function hasLoggingConf(path: string = LOGGING_CONF): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
 function sinkId(key: string): string {
   return `handler:${key}`;
 }

@@ -251,6 +251,7 @@ Deno.test("logging.conf in the working directory: run uses it, check reports its
     );
     const check = await runCli(["check"], { cwd: dir });
     assert.equal(check.code, 78);
+    assert.match(check.stdout, /^aio: read aio\.conf, logging\.conf$/m);
     assert.match(
       check.stderr,
       /^aio: config error: logging\.conf:2: \[logger_root\] level: unknown level 'SHOUTY'/m,
