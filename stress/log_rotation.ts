@@ -281,6 +281,7 @@ async function moveAndSignal(
     }
   } catch (error) {
     aio.kill("SIGKILL");
+    await aio.done().catch(() => {});
     throw error;
   }
   return count([...moved, path], await stop(aio), moved.length);
@@ -317,13 +318,20 @@ async function fullDisk(dir: string, seconds: number, padding: number) {
     padding,
   );
   const aio = new CliProcess(["run"], { cwd: dir });
-  await within(aio, aio.waitFor(/cannot write log file/), "the first error");
-  await sleep(seconds * 1000);
-  // Room again: the watched path now leads to a real file (swapped in by
-  // a rename, as the app would recreate a path that is merely removed).
-  Deno.symlinkSync(real, `${path}.new`);
-  Deno.renameSync(`${path}.new`, path);
-  await within(aio, aio.waitFor(/is writable again/), "the recovery line");
+  try {
+    await within(aio, aio.waitFor(/cannot write log file/), "the first error");
+    await sleep(seconds * 1000);
+    // Room again: the watched path now leads to a real file (swapped in by
+    // a rename, as the app would recreate a path that is merely removed).
+    Deno.symlinkSync(real, `${path}.new`);
+    Deno.renameSync(`${path}.new`, path);
+    await within(aio, aio.waitFor(/is writable again/), "the recovery line");
+  } catch (error) {
+    // Leave no app behind (it would recreate the log in a removed directory).
+    aio.kill("SIGKILL");
+    await aio.done().catch(() => {});
+    throw error;
+  }
   const stopped = await stop(aio);
   const errorLines =
     aio.stderr.split("\n").filter((line) => /cannot write log file/.test(line))
