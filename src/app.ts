@@ -20,13 +20,8 @@ import type { LoadedModule } from "./modules.ts";
 import { type Plan, prepare } from "./prepare.ts";
 import type { ResolvedListener } from "./listeners.ts";
 import { Scheduler } from "./schedule/mod.ts";
-import {
-  configureLogging,
-  flushLogging,
-  getLogger,
-  resetLogging,
-  validateLogging,
-} from "./logging.ts";
+import { ConfigError } from "./config/errors.ts";
+import { getLogger, type Logging, processLogging } from "./logging.ts";
 import { ModuleLoader, type ModuleNamespace } from "./refs.ts";
 import { DEFAULT_SHUTDOWN_TIMEOUT_S } from "./settings.ts";
 
@@ -85,6 +80,9 @@ export class App {
   #shutdownTimeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_S * 1000;
   #exitHooks = new Set<() => Promise<void> | void>();
   #unregisterFlush: (() => void) | undefined;
+  // Logging's files, loggers and exit flush (LogTape is configured per
+  // process, so this is the process's one).
+  #logging: Logging = processLogging();
 
   /** Whether the app has started and not yet stopped. */
   get running(): boolean {
@@ -131,15 +129,20 @@ export class App {
     let user: UserConfig | undefined;
     const problems = new Problems();
     problems.collect(() => user = readUserConfig(source));
-    this.#unregisterFlush ??= this.onBeforeExit(flushLogging);
+    // At exit: every record written and synced, records that could never
+    // be written (a full disk) said in one line.
+    this.#unregisterFlush ??= this.onBeforeExit(() => this.#logging.finish());
     const plan = await prepare(user, {
       loader: this.loader,
       publicModule: this.publicModule,
-      beforeImport: (config) => this.#configureLogging(config),
+      beforeImport: async (config) => {
+        await this.#configureLogging(config);
+      },
       stage,
     });
     plan.problems.errors.unshift(...problems.errors);
-    await this.#configureLogging(plan.config);
+    const unopened = await this.#configureLogging(plan.config);
+    if (unopened) plan.problems.error(unopened);
     this.#plan = plan;
     this.config = plan.config;
     this.modules = plan.modules;
@@ -148,13 +151,29 @@ export class App {
     return plan;
   }
 
-  /** Sets logging up from `config`, or from the built-in defaults when its logging sections are at fault (they are reported with the rest). */
-  async #configureLogging(config: ConfigParser): Promise<void> {
-    const sound = validateLogging(config).length === 0;
+  /**
+   * Sets logging up from `config`, or from the built-in defaults when its
+   * logging sections are at fault (they are reported with the rest).
+   * Returns the error of a log file that could not be opened (not one of
+   * those: opening is the only way to find it).
+   */
+  async #configureLogging(
+    config: ConfigParser,
+  ): Promise<ConfigError | undefined> {
+    const logging = this.#logging;
+    const defaults = () =>
+      logging.configure(buildConfig(undefined), { loggingConf: null });
+    if (logging.validate(config).length > 0) {
+      await defaults();
+      return undefined;
+    }
     try {
-      await configureLogging(sound ? config : buildConfig(undefined));
-    } catch {
-      await configureLogging(buildConfig(undefined));
+      await logging.configure(config);
+      return undefined;
+    } catch (error) {
+      await defaults();
+      if (error instanceof ConfigError) return error;
+      throw error;
     }
   }
 
@@ -253,7 +272,7 @@ export class App {
     this.loader = new ModuleLoader();
     this.#unregisterFlush?.();
     this.#unregisterFlush = undefined;
-    await resetLogging();
+    await this.#logging.reset();
   }
 
   /**

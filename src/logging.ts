@@ -11,10 +11,20 @@
  *   (1 or 0). `[logger_root]` is the root logger.
  * - Handlers: `class` `StreamHandler` (`args = (sys.stdout,)` or
  *   `(sys.stderr,)`, stderr by default), `FileHandler`
- *   (`args = ("path", "a")`, mode `a` or `w`) or `NullHandler`, each with
- *   its own `level` and `formatter`. `args` and `kwargs` are read as data,
- *   never evaluated. Only handlers some logger uses are opened; a built-in
- *   handler (aio's `consoleHandler`) that no logger uses is not even checked.
+ *   (`args = ("path", "a")`, mode `a` or `w`), `handlers.WatchedFileHandler`,
+ *   `handlers.RotatingFileHandler`, `handlers.TimedRotatingFileHandler`
+ *   (Python's argument order; see `logging/_handler_args.ts`) or
+ *   `NullHandler`, each with its own `level` and `formatter`. `args` and
+ *   `kwargs` are read as data, never evaluated. Only handlers some logger
+ *   uses are opened; a built-in handler (aio's `consoleHandler`,
+ *   `fileHandler`) that no logger uses is not even checked.
+ * - Log files: created with mode 0644, their directories as `mkdir -p`;
+ *   {@linkcode reopenLogFiles} reopens them all (SIGUSR1 and SIGHUP in
+ *   `aio run`); a file that cannot be written (a full disk) is reported in
+ *   one line on stderr at most once a minute and its records are kept (up
+ *   to 1 MiB) until it can.
+ * - `logging.conf` in the working directory, when present, is read on top of
+ *   the config for logging: its options win, as in the original aio.app.
  * - Formatters: `format` with Python's `%(...)s` fields (`asctime created
  *   filename levelname levelno lineno message module msecs name pathname
  *   process processName relativeCreated thread threadName`, with widths like
@@ -43,36 +53,22 @@
  * @module
  */
 
-import {
-  configure,
-  drain,
-  getLogger as getLogTapeLogger,
-  type Logger as LogTapeLogger,
-  type LoggerConfig,
-  reset,
-  type Sink,
-} from "@logtape/logtape";
+import type { Logger as LogTapeLogger } from "@logtape/logtape";
 import type { ConfigParser } from "./config/config_parser.ts";
-import { type ConfigError, errorAt } from "./config/errors.ts";
+import type { ConfigError } from "./config/errors.ts";
 import {
-  compileTextFormatter,
-  jsonFormatter,
-  type RecordFormatter,
-} from "./logging/_format.ts";
-import {
-  type HandlerPlan,
-  type LoggingPlan,
-  planLogging,
-} from "./logging/_plan.ts";
-import { FastLogger } from "./logging/_logger.ts";
-import {
-  createFileSink,
-  createNullSink,
-  createStreamSink,
-  type FileSink,
-  type WritableLike,
-} from "./logging/_sinks.ts";
+  type ConfigureLoggingOptions,
+  type Logging,
+  processLogging,
+} from "./logging/_logging.ts";
 
+export type { ConfigureLoggingOptions, Logging } from "./logging/_logging.ts";
+export {
+  hasLoggingConf,
+  LOGGING_CONF,
+  processLogging,
+} from "./logging/_logging.ts";
+export { LOG_FILE_MODE } from "./logging/_log_file.ts";
 export type { WritableLike } from "./logging/_sinks.ts";
 /** The level names a {@linkcode Logger} logs at, lowest first. */
 export type LogLevelName =
@@ -130,24 +126,6 @@ export interface Logger {
   with(properties: LogProperties): Logger;
 }
 
-/** Options for {@linkcode configureLogging}. */
-export interface ConfigureLoggingOptions {
-  /** Where `StreamHandler` `(sys.stdout,)` writes (default `Deno.stdout`). */
-  stdout?: WritableLike;
-  /** Where `StreamHandler` `(sys.stderr,)` and LogTape's own warnings write (default `Deno.stderr`). */
-  stderr?: WritableLike;
-  /**
-   * Colour the level names of stream handlers. By default: when the stream
-   * is a terminal and `NO_COLOR` is not set.
-   */
-  color?: boolean;
-}
-
-const META_FORMAT = "%(asctime)s %(levelname)s(%(name)s): %(message)s";
-
-let fileSinks: FileSink[] = [];
-const loggers = new Map<string, LogTapeLogger>();
-
 /**
  * A logger for a dotted name: `"aio.mymodule"` is LogTape's category
  * `["aio", "mymodule"]`; `""` and `"root"` are the root logger. What it
@@ -171,34 +149,33 @@ export function getLogger(name: string): Logger {
 
 /** The full LogTape logger behind {@linkcode getLogger}, for aio's own code. */
 export function getLogTapeLoggerFor(name: string): LogTapeLogger {
-  const key = name === "root" ? "" : name;
-  let logger = loggers.get(key);
-  if (logger === undefined) {
-    logger = new FastLogger(getLogTapeLogger(key === "" ? [] : key.split(".")));
-    loggers.set(key, logger);
-  }
-  return logger;
+  return processLogging().getLogger(name);
 }
 
 /**
- * Checks the logging sections of `config` without opening anything.
+ * Checks the logging sections of `config` (and `logging.conf`) without
+ * opening anything.
  *
  * @param config The layered config.
+ * @param options Which `logging.conf` to read, if any.
  * @returns Every problem found, each a {@linkcode ConfigError} with the file
  *   and line at fault; empty when the sections are good.
  */
-export function validateLogging(config: ConfigParser): ConfigError[] {
-  return planLogging(config).errors;
+export function validateLogging(
+  config: ConfigParser,
+  options?: ConfigureLoggingOptions,
+): ConfigError[] {
+  return logging().validate(config, options);
 }
 
 /**
- * Configures LogTape from the logging sections of `config`, replacing any
- * earlier configuration. Files named by `FileHandler`s are opened here.
- * LogTape's own diagnostics (category `logtape.meta`) go to stderr at
- * WARNING and above.
+ * Configures LogTape from the logging sections of `config` (and
+ * `logging.conf`), replacing any earlier configuration. Log files named by
+ * the FileHandler family are opened here. LogTape's own diagnostics
+ * (category `logtape.meta`) go to stderr at WARNING and above.
  *
  * @param config The layered config (built-in defaults included).
- * @param options Stand-ins for stdout and stderr, and colour.
+ * @param options Stand-ins for stdout and stderr, colour, `logging.conf`.
  * @throws {ConfigError} for the first mistake in the sections, or a log
  *   file that cannot be opened; the earlier configuration then stays.
  */
@@ -206,37 +183,7 @@ export async function configureLogging(
   config: ConfigParser,
   options: ConfigureLoggingOptions = {},
 ): Promise<void> {
-  const { plan, errors } = planLogging(config);
-  if (errors.length > 0) throw errors[0];
-  const stdout = options.stdout ?? Deno.stdout;
-  const stderr = options.stderr ?? Deno.stderr;
-  const opened = openFiles(plan);
-  const sinks: Record<string, Sink> = {};
-  for (const key of plan.usedHandlers) {
-    const handler = plan.handlers.get(key)!;
-    sinks[sinkId(key)] = createSink(handler, {
-      stdout,
-      stderr,
-      color: options.color,
-      files: opened,
-    });
-  }
-  sinks[META_SINK] = createStreamSink(
-    stderr,
-    compileTextFormatter(META_FORMAT),
-    "warning",
-  );
-  try {
-    await configure({
-      sinks,
-      loggers: loggerConfigs(plan),
-      reset: true,
-    });
-  } catch (error) {
-    for (const file of opened.values()) file.close();
-    throw error;
-  }
-  fileSinks = [...opened.keys()].map((key) => sinks[sinkId(key)] as FileSink);
+  await logging().configure(config, options);
 }
 
 /**
@@ -244,121 +191,35 @@ export async function configureLogging(
  * dropped until {@linkcode configureLogging} runs again. `app.clear()` calls it.
  */
 export async function resetLogging(): Promise<void> {
-  fileSinks = [];
-  await reset();
+  await logging().reset();
 }
 
 /**
  * Makes sure every record logged so far is written: waits for LogTape's
- * buffering sinks and syncs each `FileHandler` file to disk. Call it before
- * the process exits.
+ * buffering sinks and syncs each log file to disk. Call it before the
+ * process exits (aio registers it for exit when logging is configured).
  */
 export async function flushLogging(): Promise<void> {
-  await drain();
-  for (const sink of fileSinks) sink.sync();
+  await logging().flush();
 }
 
-const META_SINK = "aio:logtape-meta";
-/** The mode of a log file aio creates. */
-export const LOG_FILE_MODE = 0o644;
-
-function sinkId(key: string): string {
-  return `handler:${key}`;
+/**
+ * Reopens every log file at its path, creating it (and its directory) if
+ * it was moved or deleted: what logrotate's `postrotate` asks for. Nothing
+ * logged is lost or doubled across it. `aio run` calls it on SIGUSR1 and
+ * SIGHUP. Never rejects: a file that cannot be reopened is reported on
+ * stderr and the old one stays in use.
+ *
+ * @example After logrotate
+ * ```ts ignore
+ * import { reopenLogFiles } from "./logging.ts";
+ * Deno.addSignalListener("SIGUSR1", () => void reopenLogFiles());
+ * ```
+ */
+export async function reopenLogFiles(): Promise<void> {
+  await logging().reopen();
 }
 
-function loggerConfigs(plan: LoggingPlan): LoggerConfig<string, string>[] {
-  const configs: LoggerConfig<string, string>[] = plan.loggers.map((
-    logger,
-  ) => ({
-    category: logger.category,
-    sinks: logger.handlers.map(sinkId),
-    lowestLevel: logger.lowestLevel,
-    // Python's propagate hands a record to every ancestor's handlers,
-    // whatever the ancestors' levels: that is LogTape's "forward".
-    parentSinks: logger.propagate ? "forward" : "override",
-  }));
-  const userMeta = plan.loggers.some((logger) =>
-    logger.category.join(".") === "logtape.meta"
-  );
-  if (!userMeta) {
-    configs.push({
-      category: ["logtape", "meta"],
-      sinks: [META_SINK],
-      lowestLevel: "warning",
-      parentSinks: "override",
-    });
-  }
-  return configs;
-}
-
-function openFiles(plan: LoggingPlan): Map<string, Deno.FsFile> {
-  const opened = new Map<string, Deno.FsFile>();
-  for (const key of plan.usedHandlers) {
-    const handler = plan.handlers.get(key)!;
-    if (handler.kind !== "file") continue;
-    try {
-      opened.set(
-        key,
-        Deno.openSync(handler.path, {
-          write: true,
-          create: true,
-          append: handler.mode === "a",
-          truncate: handler.mode === "w",
-          // A new log file is not world-writable, whatever the umask.
-          mode: LOG_FILE_MODE,
-        }),
-      );
-    } catch (error) {
-      for (const file of opened.values()) file.close();
-      const reason = error instanceof Error ? error.message : String(error);
-      throw errorAt(
-        handler.argsSource,
-        `Cannot open log file '${handler.path}' of [handler_${key}]: ${reason}`,
-      );
-    }
-  }
-  return opened;
-}
-
-interface SinkContext {
-  stdout: WritableLike;
-  stderr: WritableLike;
-  color: boolean | undefined;
-  files: Map<string, Deno.FsFile>;
-}
-
-function createSink(handler: HandlerPlan, context: SinkContext): Sink {
-  if (handler.kind === "null") return createNullSink();
-  if (handler.kind === "file") {
-    const format = formatterFor(handler, false);
-    return createFileSink(
-      context.files.get(handler.key)!,
-      format,
-      handler.level,
-    );
-  }
-  const stream = handler.stream === "stdout" ? context.stdout : context.stderr;
-  const color = context.color ?? wantsColor(stream);
-  return createStreamSink(stream, formatterFor(handler, color), handler.level);
-}
-
-function formatterFor(handler: HandlerPlan, color: boolean): RecordFormatter {
-  const formatter = handler.formatter;
-  if (formatter?.json) return jsonFormatter;
-  return compileTextFormatter(formatter?.format ?? "%(message)s", {
-    datefmt: formatter?.datefmt,
-    color,
-  });
-}
-
-function wantsColor(stream: WritableLike): boolean {
-  let noColor: string | undefined;
-  try {
-    noColor = Deno.env.get("NO_COLOR");
-  } catch {
-    // Without --allow-env, fall back to what Deno saw at start-up.
-    return !Deno.noColor && (stream.isTerminal?.() ?? false);
-  }
-  if (noColor !== undefined && noColor !== "") return false;
-  return stream.isTerminal?.() ?? false;
+function logging(): Logging {
+  return processLogging();
 }

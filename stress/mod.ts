@@ -8,8 +8,8 @@
 //   deno run -A stress/mod.ts --quick         # every part, shortened (about 2.5 min)
 //   deno run -A stress/mod.ts --only 1,2      # some parts
 // Per-part sizes: --stop-trials N --crash-trials N --soak-minutes M
-// --fuzz-minutes M --server-fuzz-seconds S --writer-trials N; --seed N;
-// --json FILE writes the results as JSON.
+// --fuzz-minutes M --server-fuzz-seconds S --writer-trials N --log-seconds S;
+// --seed N; --json FILE writes the results as JSON.
 import { parseArgs } from "node:util";
 import { type PartResult, printResult, seedFrom, timed } from "./_common.ts";
 import { NAME as STOP, stopUnderLoad } from "./stop_under_load.ts";
@@ -21,6 +21,7 @@ import { NAME as SERVER_FUZZ, serverFuzz } from "./server_fuzz.ts";
 import { NAME as NOTHING, nothingRuns } from "./nothing_runs.ts";
 import { leastPrivilege, NAME as PRIVILEGE } from "./least_privilege.ts";
 import { configWriters, NAME as WRITERS } from "./config_writers.ts";
+import { logRotation, NAME as LOG_ROTATION } from "./log_rotation.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     "fuzz-minutes": { type: "string" },
     "server-fuzz-seconds": { type: "string" },
     "writer-trials": { type: "string" },
+    "log-seconds": { type: "string" },
   },
 });
 
@@ -102,6 +104,11 @@ await part(
   "8",
   WRITERS,
   () => configWriters({ trials: size("writer-trials", 50, 5), seed }),
+);
+await part(
+  "9",
+  LOG_ROTATION,
+  () => logRotation({ seconds: size("log-seconds", 15, 3), seed }),
 );
 
 const minutes = (performance.now() - started) / 60_000;

@@ -480,18 +480,20 @@ Deno.test("LogTape's meta logger stays quiet below WARNING", async () => {
   });
 });
 
-Deno.test("a failing sink is reported on stderr by the meta logger", async () => {
+Deno.test("a stream that cannot be written is reported in one line a minute, not per record", async () => {
   const broken = {
     writeSync(): number {
-      throw new Error("disk on fire");
+      throw new Error("Broken pipe (os error 32)");
     },
   };
   const stderr = capture();
   const text = conf("[handler_consoleHandler]", "args = (sys.stdout,)");
   await configureLogging(layered(text), { stdout: broken, stderr });
   try {
-    getLogger("x").info("Lost");
-    assert.match(stderr.text, /CRITICAL\(logtape\.meta\): Failed to emit/);
+    for (let i = 0; i < 50; i++) getLogger("x").info("Lost");
+    assert.deepEqual(stderr.lines, [
+      "aio: error: cannot write log stream stdout: Broken pipe (further errors suppressed for 60 s)",
+    ]);
   } finally {
     await resetLogging();
   }
@@ -506,12 +508,15 @@ function errorsOf(text: string): string[] {
 Deno.test("errors: unknown handler class, with file and line", () => {
   const text = conf(
     "[aio]",
-    "log_handlers = h",
+    "log_handlers = h, g",
     "[handler_h]",
     "class = RotatingFileHandler",
+    "[handler_g]",
+    "class = logging.SysLogHandler",
   );
   assert.deepEqual(errorsOf(text), [
-    "aio.conf:4: Unknown handler class 'RotatingFileHandler' in [handler_h]: use StreamHandler, FileHandler or NullHandler",
+    "aio.conf:4: [handler_h] class: unknown handler class 'RotatingFileHandler': write handlers.RotatingFileHandler, as Python's fileConfig needs",
+    "aio.conf:6: [handler_g] class: unknown handler class 'logging.SysLogHandler': use StreamHandler, FileHandler, NullHandler, handlers.WatchedFileHandler, handlers.RotatingFileHandler or handlers.TimedRotatingFileHandler",
   ]);
 });
 
@@ -523,8 +528,8 @@ Deno.test("errors: a formatter or handler named but not defined", () => {
     "formatter = nope",
   );
   assert.deepEqual(errorsOf(text), [
-    "aio.conf:2: Handler 'missing' named in [logger_root] is not defined: add a [handler_missing] section",
-    "aio.conf:4: Formatter 'nope' named in [handler_consoleHandler] is not defined: add a [formatter_nope] section",
+    "aio.conf:2: [logger_root] handlers: handler 'missing' is not defined: add a [handler_missing] section",
+    "aio.conf:4: [handler_consoleHandler] formatter: formatter 'nope' is not defined: add a [formatter_nope] section",
   ]);
 });
 
@@ -536,8 +541,8 @@ Deno.test("errors: explicit keys are honoured", () => {
     "handlers = consoleHandler",
   );
   assert.deepEqual(errorsOf(text), [
-    "aio.conf:2: 'ghost' is listed in [handlers] keys but there is no [handler_ghost] section",
-    "aio.conf:4: Handler 'consoleHandler' named in [logger_root] is not defined: add it to [handlers] keys",
+    "aio.conf:2: [handlers] keys: 'ghost' is listed but there is no [handler_ghost] section",
+    "aio.conf:4: [logger_root] handlers: handler 'consoleHandler' is not defined: add it to [handlers] keys",
   ]);
 });
 
@@ -549,9 +554,9 @@ Deno.test("errors: bad level names, in a logger, a handler and through interpola
     "level = LOUD",
   );
   assert.deepEqual(errorsOf(text), [
-    "aio.conf:2: Unknown level 'VERBOSE' in [logger_root]: use DEBUG, INFO, WARNING, ERROR, CRITICAL or NOTSET",
-    "aio.conf:2: Unknown level 'VERBOSE' in [handler_consoleHandler]: use DEBUG, INFO, WARNING, ERROR, CRITICAL or NOTSET",
-    "aio.conf:4: Unknown level 'LOUD' in [logger_web]: use DEBUG, INFO, WARNING, ERROR, CRITICAL or NOTSET",
+    "aio.conf:2: [logger_root] level: unknown level 'VERBOSE': use DEBUG, INFO, WARNING, ERROR, CRITICAL or NOTSET",
+    "aio.conf:2: [handler_consoleHandler] level: unknown level 'VERBOSE': use DEBUG, INFO, WARNING, ERROR, CRITICAL or NOTSET",
+    "aio.conf:4: [logger_web] level: unknown level 'LOUD': use DEBUG, INFO, WARNING, ERROR, CRITICAL or NOTSET",
   ]);
 });
 
@@ -566,7 +571,7 @@ Deno.test("errors: args are data, never evaluated", async () => {
     assert.equal(errors.length, 1);
     assert.match(
       errors[0],
-      /^aio\.conf:2: \[handler_consoleHandler\] args must be data, not code \(.*\): __import__ at column 2 is not allowed$/,
+      /^aio\.conf:2: \[handler_consoleHandler\] args: must be data, not code \(.*\): __import__ at column 2 is not allowed$/,
     );
     await assert.rejects(
       configureLogging(layered(text), { stderr: capture() }),
@@ -586,7 +591,7 @@ Deno.test("errors: args are data, never evaluated", async () => {
   ) {
     const errors = errorsOf(conf("[handler_consoleHandler]", `args = ${args}`));
     assert.equal(errors.length, 1, args);
-    assert.match(errors[0], /^aio\.conf:2: .*args must be data/, args);
+    assert.match(errors[0], /^aio\.conf:2: .*args: must be data/, args);
   }
 });
 
@@ -594,28 +599,35 @@ Deno.test("errors: a StreamHandler that is not given a standard stream", () => {
   assert.deepEqual(
     errorsOf(conf("[handler_consoleHandler]", "args = ('out.log',)")),
     [
-      `aio.conf:2: StreamHandler in [handler_consoleHandler] writes to sys.stdout or sys.stderr, not "out.log"`,
+      `aio.conf:2: [handler_consoleHandler] args: StreamHandler writes to sys.stdout or sys.stderr, not "out.log"`,
     ],
   );
 });
 
-Deno.test("errors: a FileHandler path in a missing directory, at the line of args", async () => {
+Deno.test("a log file's missing directories are created; a file in the way is an error at the line of args", async () => {
   await withTempDir(async (dir) => {
-    const path = join(dir, "missing", "app.log");
-    const text = conf(
-      "[aio]",
-      "log_handlers = file",
-      "[handler_file]",
-      "class = FileHandler",
-      `args = (${JSON.stringify(path)}, "a")`,
-    );
-    assert.deepEqual(errorsOf(text), [
-      `aio.conf:5: Log file directory '${
-        join(dir, "missing")
-      }' of [handler_file] does not exist: create it or fix the path`,
+    const path = join(dir, "var", "log", "app.log");
+    const text = (file: string) =>
+      conf(
+        "[aio]",
+        "log_handlers = file",
+        "[handler_file]",
+        "class = FileHandler",
+        `args = (${JSON.stringify(file)}, "a")`,
+      );
+    assert.deepEqual(errorsOf(text(path)), []);
+    await configureLogging(layered(text(path)), { stderr: capture() });
+    getLogger("x").warn("Made");
+    assert.match(await Deno.readTextFile(path), /Made\n$/);
+    assert.equal((await Deno.stat(path)).mode! & 0o777, 0o644);
+    await resetLogging();
+
+    const blocked = join(dir, "var", "log", "app.log", "inner", "x.log");
+    assert.deepEqual(errorsOf(text(blocked)), [
+      `aio.conf:5: [handler_file] args: cannot create the directory of log file '${blocked}': '${path}' is not a directory`,
     ]);
     await assert.rejects(
-      configureLogging(layered(text), { stderr: capture() }),
+      configureLogging(layered(text(blocked)), { stderr: capture() }),
       (error) => error instanceof ConfigError && error.line === 5,
     );
   });
@@ -635,10 +647,10 @@ Deno.test("errors: bad FileHandler mode, format fields, formatter class, propaga
     "class = pythonjsonlogger.JsonFormatter",
   );
   assert.deepEqual(errorsOf(text), [
-    "aio.conf:3: propagate in [logger_web] must be 1 or 0, not 'maybe'",
-    `aio.conf:6: FileHandler mode in [handler_file] must be "a" (append) or "w" (truncate), not "x"`,
-    `aio.conf:8: Bad format in [formatter_simpleFormatter]: unknown field %(funcName)s at column 13: use one of asctime, created, filename, levelname, levelno, lineno, message, module, msecs, name, pathname, process, processName, relativeCreated, thread, threadName`,
-    "aio.conf:10: Unknown formatter class 'pythonjsonlogger.JsonFormatter' in [formatter_other]: use json, or leave class out for a % format",
+    "aio.conf:3: [logger_web] propagate: must be 1 or 0, not 'maybe'",
+    `aio.conf:6: [handler_file] args: mode must be "a" (append) or "w" (truncate), not "x"`,
+    `aio.conf:8: [formatter_simpleFormatter] format: unknown field %(funcName)s at column 13: use one of asctime, created, filename, levelname, levelno, lineno, message, module, msecs, name, pathname, process, processName, relativeCreated, thread, threadName`,
+    "aio.conf:10: [formatter_other] class: unknown formatter class 'pythonjsonlogger.JsonFormatter': use json, or leave class out for a % format",
   ]);
 });
 
@@ -660,7 +672,7 @@ Deno.test("errors: configureLogging throws the first and keeps the earlier confi
         layered(conf("[handler_consoleHandler]", "class = Nope")),
         { stderr },
       ),
-      /^ConfigError: aio\.conf:2: Unknown handler class 'Nope'/,
+      /^ConfigError: aio\.conf:2: \[handler_consoleHandler\] class: unknown handler class 'Nope'/,
     );
     getLogger("x").info("Still here");
     assert.match(stderr.text, /INFO\(x\): Still here\n$/);

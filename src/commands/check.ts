@@ -10,6 +10,7 @@ import { findConfigFile, SEARCH_PATHS } from "../config/layers.ts";
 import { DEFAULTS_SOURCE } from "../config/defaults.ts";
 import { printHelp } from "./_args.ts";
 import type { Command, CommandContext } from "./types.ts";
+import { hasLoggingConf, LOGGING_CONF } from "../logging.ts";
 
 const CHECK_USAGE = `usage: aio check [-h]
 
@@ -41,6 +42,7 @@ export const checkCommand: Command = {
       const read = [...new Set(plan.config.files)].filter((file) =>
         file !== DEFAULTS_SOURCE
       );
+      if (hasLoggingConf()) read.push(LOGGING_CONF);
       console.log(`aio: read ${read.join(", ") || "no file"}`);
       for (const warning of plan.problems.sortedWarnings()) {
         console.error(`aio: warning: ${warning.message}`);

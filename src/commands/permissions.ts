@@ -10,7 +10,7 @@ import type { ConfigParser } from "../config/config_parser.ts";
 import { sectionsWithPrefix } from "../config/sections.ts";
 import { configReferences } from "../config_refs.ts";
 import { printHelp } from "./_args.ts";
-import { parseArgs as parsePythonArgs } from "../logging/_args.ts";
+import { logFilePermissions } from "../logging/_permissions.ts";
 import { isFileSource } from "../refs.ts";
 import type { Command, CommandContext } from "./types.ts";
 import { absolutePath } from "../paths.ts";
@@ -74,13 +74,9 @@ export function permissionsFor(
   for (const section of sectionsWithPrefix(config, "server/")) {
     addServer(set, config, section);
   }
-  for (
-    const section of config.sections().filter((name) =>
-      name.startsWith("handler_")
-    )
-  ) {
-    addLogFile(set, config, section);
-  }
+  const logFiles = logFilePermissions(config);
+  for (const path of logFiles.read) set.read.add(path);
+  for (const path of logFiles.write) set.write.add(path);
   for (const name of envNames(config)) set.env.add(name);
   return set;
 }
@@ -131,23 +127,6 @@ function addServer(
     if (file) {
       set.read.add(resolvePath(file, config.source(section, option).file));
     }
-  }
-}
-
-function addLogFile(
-  set: PermissionSet,
-  config: ConfigParser,
-  section: string,
-): void {
-  const className = config.get(section, "class", { fallback: "" }).trim();
-  if (!className.endsWith("FileHandler")) return;
-  try {
-    const [path] = parsePythonArgs(
-      config.get(section, "args", { fallback: "()" }),
-    );
-    if (typeof path === "string") set.write.add(absolutePath(path));
-  } catch {
-    // A bad args value is `aio check`'s to report; it grants nothing here.
   }
 }
 

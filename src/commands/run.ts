@@ -9,6 +9,7 @@ import { exitAfterFlush } from "../exit.ts";
 import { detach, pidfileRelease } from "../detach.ts";
 import type { Command, CommandContext } from "./types.ts";
 import { parseOptions } from "./_args.ts";
+import { reopenLogFiles } from "../logging.ts";
 
 const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
@@ -33,6 +34,13 @@ export const runCommand: Command = {
     const stopRequested = context.foreground
       ? waitForStopSignal(app)
       : undefined;
+    // SIGUSR1 and SIGHUP (logrotate's postrotate, `systemctl reload`) reopen
+    // the log files; neither may kill aio. (SIGHUP is to mean reload later.)
+    if (context.foreground && Deno.build.os !== "windows") {
+      for (const signal of ["SIGUSR1", "SIGHUP"] as const) {
+        Deno.addSignalListener(signal, () => void reopenLogFiles());
+      }
+    }
     try {
       const plan = await app.prepare(context.source);
       await app.start(plan);

@@ -62,6 +62,26 @@ export class ConfigParser {
     this.#env = options.env ?? readEnv;
   }
 
+  /**
+   * An independent copy: reading more into it leaves this parser as it is
+   * (logging reads `logging.conf` on top of a copy).
+   */
+  clone(): ConfigParser {
+    const copy = new ConfigParser({ env: this.#env });
+    const store = copy.#store;
+    for (const [name, entry] of this.#store.defaults) {
+      store.defaults.set(name, entry);
+    }
+    for (const [section, options] of this.#store.sections) {
+      store.sections.set(section, new Map(options));
+    }
+    for (const [section, source] of this.#store.sectionSources) {
+      store.sectionSources.set(section, source);
+    }
+    copy.files.push(...this.files);
+    return copy;
+  }
+
   /** Parses `text` on top of what was read before. Throws {@linkcode ConfigError}. */
   readString(text: string, source = "<string>"): this {
     readInto(this.#store, text, source);

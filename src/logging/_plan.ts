@@ -21,6 +21,12 @@ import {
   StreamName,
 } from "./_args.ts";
 import { compileTextFormatter, FormatSyntaxError } from "./_format.ts";
+import {
+  bindFileHandlerArgs,
+  type FileHandlerClass,
+  HandlerArgsError,
+} from "./_handler_args.ts";
+import type { LogFileSpec } from "./_log_file.ts";
 
 /** A `[formatter_*]` section. */
 export interface FormatterPlan {
@@ -48,7 +54,7 @@ export type HandlerPlan =
   }
   & (
     | { kind: "stream"; stream: "stdout" | "stderr" }
-    | { kind: "file"; path: string; mode: "a" | "w" }
+    | { kind: "file"; file: LogFileSpec }
     | { kind: "null" }
   );
 
@@ -90,11 +96,21 @@ const LEVELS: Readonly<Record<string, Level>> = {
   NOTSET: "notset",
 };
 
-const HANDLER_CLASSES: Readonly<Record<string, HandlerPlan["kind"]>> = {
-  StreamHandler: "stream",
-  FileHandler: "file",
-  NullHandler: "null",
+type HandlerClass = "StreamHandler" | "NullHandler" | FileHandlerClass;
+
+// The spellings Python's fileConfig resolves: names in the logging module
+// (with or without `logging.`), and `handlers.X` or `logging.handlers.X`.
+const HANDLER_CLASSES: Readonly<Record<string, HandlerClass>> = {
+  StreamHandler: "StreamHandler",
+  FileHandler: "FileHandler",
+  NullHandler: "NullHandler",
+  "handlers.WatchedFileHandler": "WatchedFileHandler",
+  "handlers.RotatingFileHandler": "RotatingFileHandler",
+  "handlers.TimedRotatingFileHandler": "TimedRotatingFileHandler",
 };
+
+const CLASS_LIST =
+  "StreamHandler, FileHandler, NullHandler, handlers.WatchedFileHandler, handlers.RotatingFileHandler or handlers.TimedRotatingFileHandler";
 
 const DATA_HINT =
   "strings, numbers, True, False, None, sys.stdout or sys.stderr";
@@ -179,7 +195,7 @@ class Planner {
         this.#fail(
           list,
           "keys",
-          `'${key}' is listed in [${list}] keys but there is no [${prefix}${key}] section`,
+          `'${key}' is listed but there is no [${prefix}${key}] section`,
         );
       }
     }
@@ -209,7 +225,7 @@ class Planner {
         this.#fail(
           section,
           "class",
-          `Unknown formatter class '${name}' in [${section}]: use json, or leave class out for a % format`,
+          `unknown formatter class '${name}': use json, or leave class out for a % format`,
         );
         return undefined;
       }
@@ -218,7 +234,7 @@ class Planner {
       this.#fail(
         section,
         "style",
-        `Unsupported style '${style.trim()}' in [${section}]: only % formats are supported`,
+        `unsupported style '${style.trim()}': only % formats are supported`,
       );
       return undefined;
     }
@@ -231,7 +247,7 @@ class Planner {
         this.#fail(
           section,
           option,
-          `Bad format in [${section}]: ${error.message}`,
+          error.message,
         );
         return undefined;
       }
@@ -254,12 +270,12 @@ class Planner {
       this.#fail(
         section,
         "",
-        `[${section}] has no class: set class = StreamHandler or FileHandler`,
+        `has no class: set class = StreamHandler, FileHandler or one of Python's handlers.* classes`,
       );
     }
-    const kind = className === undefined || className === FAILED
+    const handlerClass = className === undefined || className === FAILED
       ? undefined
-      : this.#handlerKind(section, className);
+      : this.#handlerClass(section, className);
     const level = this.#level(section, levelText);
     let formatter: FormatterPlan | undefined;
     let formatterOk = true;
@@ -273,7 +289,7 @@ class Planner {
           this.#fail(
             section,
             "formatter",
-            `Formatter '${name}' named in [${section}] is not defined: ${
+            `formatter '${name}' is not defined: ${
               this.#defineHint("formatter", name, formatterKeys)
             }`,
           );
@@ -283,7 +299,7 @@ class Planner {
     const args = this.#data(section, "args", argsText, parseArgs);
     const kwargs = this.#data(section, "kwargs", kwargsText, parseKwargs);
     if (
-      kind === undefined || level === FAILED || !formatterOk ||
+      handlerClass === undefined || level === FAILED || !formatterOk ||
       args === undefined || kwargs === undefined
     ) return undefined;
     const base = {
@@ -292,25 +308,27 @@ class Planner {
       formatter,
       argsSource: this.#source(section, "args"),
     };
-    if (kind === "null") return { ...base, kind };
-    if (kind === "stream") {
+    if (handlerClass === "NullHandler") return { ...base, kind: "null" };
+    if (handlerClass === "StreamHandler") {
       const stream = this.#streamArgs(section, args, kwargs);
-      return stream ? { ...base, kind, stream } : undefined;
+      return stream ? { ...base, kind: "stream", stream } : undefined;
     }
-    const file = this.#fileArgs(section, args, kwargs);
-    return file ? { ...base, kind, ...file } : undefined;
+    const file = this.#fileArgs(section, handlerClass, args, kwargs);
+    return file ? { ...base, kind: "file", file } : undefined;
   }
 
-  #handlerKind(
-    section: string,
-    className: string,
-  ): HandlerPlan["kind"] | undefined {
-    const name = className.trim().replace(/^logging\./, "");
+  #handlerClass(section: string, className: string): HandlerClass | undefined {
+    const written = className.trim();
+    const name = written.replace(/^logging\./, "");
     if (Object.hasOwn(HANDLER_CLASSES, name)) return HANDLER_CLASSES[name];
+    // fileConfig finds these only through the handlers module.
+    const hint = Object.hasOwn(HANDLER_CLASSES, `handlers.${name}`)
+      ? `write handlers.${name}, as Python's fileConfig needs`
+      : `use ${CLASS_LIST}`;
     this.#fail(
       section,
       "class",
-      `Unknown handler class '${className.trim()}' in [${section}]: use StreamHandler, FileHandler or NullHandler`,
+      `unknown handler class '${written}': ${hint}`,
     );
     return undefined;
   }
@@ -329,7 +347,7 @@ class Planner {
       this.#fail(
         section,
         option,
-        `[${section}] ${option} must be data, not code (${DATA_HINT}): ${error.message}`,
+        `must be data, not code (${DATA_HINT}): ${error.message}`,
       );
       return undefined;
     }
@@ -346,7 +364,7 @@ class Planner {
       this.#fail(
         section,
         "args",
-        `StreamHandler in [${section}] takes one argument: write args = (sys.stdout,) or (sys.stderr,)`,
+        `StreamHandler takes one argument: write args = (sys.stdout,) or (sys.stderr,)`,
       );
       return undefined;
     }
@@ -355,7 +373,7 @@ class Planner {
     this.#fail(
       section,
       "args",
-      `StreamHandler in [${section}] writes to sys.stdout or sys.stderr, not ${
+      `StreamHandler writes to sys.stdout or sys.stderr, not ${
         describe(stream)
       }`,
     );
@@ -364,69 +382,30 @@ class Planner {
 
   #fileArgs(
     section: string,
+    className: FileHandlerClass,
     args: PyValue[],
     kwargs: PyDict,
-  ): { path: string; mode: "a" | "w" } | undefined {
-    const names = ["filename", "mode", "encoding", "delay", "errors"];
-    const unknown = [...kwargs.keys()].find((name) =>
-      typeof name !== "string" || !names.includes(name)
-    );
-    const where = kwargs.size > 0 && args.length === 0 ? "kwargs" : "args";
-    if (unknown !== undefined || args.length > names.length) {
+  ): LogFileSpec | undefined {
+    let file: LogFileSpec;
+    try {
+      file = bindFileHandlerArgs(className, args, kwargs);
+    } catch (error) {
+      if (!(error instanceof HandlerArgsError)) throw error;
+      const option = error.inKwargs ? "kwargs" : "args";
+      this.#fail(section, option, error.message);
+      return undefined;
+    }
+    const blocker = creationBlocker(dirname(file.path));
+    if (blocker !== undefined) {
+      const option = this.#config.has(section, "args") ? "args" : "kwargs";
       this.#fail(
         section,
-        where,
-        `FileHandler in [${section}] takes (filename, mode, encoding, delay, errors)${
-          unknown === undefined ? "" : `, not ${String(unknown)}`
-        }`,
+        option,
+        `cannot create the directory of log file '${file.path}': '${blocker}' is not a directory`,
       );
       return undefined;
     }
-    const arg = (index: number) => args[index] ?? kwargs.get(names[index]);
-    const path = arg(0);
-    const mode = arg(1) ?? "a";
-    const encoding = arg(2) ?? null;
-    if (typeof path !== "string" || path === "") {
-      this.#fail(
-        section,
-        where,
-        `FileHandler in [${section}] needs a file name: write args = ("var/log/app.log", "a")`,
-      );
-      return undefined;
-    }
-    if (mode !== "a" && mode !== "w") {
-      this.#fail(
-        section,
-        where,
-        `FileHandler mode in [${section}] must be "a" (append) or "w" (truncate), not ${
-          describe(mode)
-        }`,
-      );
-      return undefined;
-    }
-    if (
-      encoding !== null &&
-      !(typeof encoding === "string" && /^utf-?8$/i.test(encoding))
-    ) {
-      this.#fail(
-        section,
-        where,
-        `FileHandler in [${section}] writes UTF-8 only, not ${
-          describe(encoding)
-        }`,
-      );
-      return undefined;
-    }
-    const directory = dirname(path);
-    if (!isDirectory(directory)) {
-      this.#fail(
-        section,
-        where,
-        `Log file directory '${directory}' of [${section}] does not exist: create it or fix the path`,
-      );
-      return undefined;
-    }
-    return { path, mode };
+    return file;
   }
 
   #loggers(loggerKeys: Keys, handlerKeys: Keys): LoggerPlan[] {
@@ -443,9 +422,7 @@ class Planner {
         this.#fail(
           `logger_${key}`,
           "qualname",
-          `Logger '${
-            id || "root"
-          }' of [logger_${key}] is already configured by [logger_${owner}]`,
+          `logger '${id || "root"}' is already configured by [logger_${owner}]`,
         );
         continue;
       }
@@ -491,7 +468,7 @@ class Planner {
         this.#fail(
           section,
           "qualname",
-          `Bad qualname '${qualname.trim()}' in [${section}]: write dotted names like aio.web`,
+          `bad name '${qualname.trim()}': write dotted names like aio.web`,
         );
         ok = false;
       }
@@ -507,7 +484,7 @@ class Planner {
         this.#fail(
           section,
           "propagate",
-          `propagate in [${section}] must be 1 or 0, not '${propagateText.trim()}'`,
+          `must be 1 or 0, not '${propagateText.trim()}'`,
         );
         ok = false;
       }
@@ -523,7 +500,7 @@ class Planner {
           this.#fail(
             section,
             "handlers",
-            `Handler '${name}' named in [${section}] is not defined: ${
+            `handler '${name}' is not defined: ${
               this.#defineHint("handler", name, handlerKeys)
             }`,
           );
@@ -543,7 +520,7 @@ class Planner {
     this.#fail(
       section,
       "level",
-      `Unknown level '${text.trim()}' in [${section}]: use DEBUG, INFO, WARNING, ERROR, CRITICAL or NOTSET`,
+      `unknown level '${text.trim()}': use DEBUG, INFO, WARNING, ERROR, CRITICAL or NOTSET`,
     );
     return FAILED;
   }
@@ -570,8 +547,9 @@ class Planner {
 
   /**
    * Where a value is written. A value that is only a `${...}` reference
-   * (the defaults' `level = ${aio:log_level}`) points at what it refers to,
-   * which is the line the user can fix.
+   * (the defaults' `level = ${aio:log_level}`), or a built-in value with
+   * one reference in it (`args = ("${aio:log_file}", "a")`), points at what
+   * it refers to, which is the line the user can fix.
    */
   #source(section: string, option: string): ValueSource {
     if (option === "" || !this.#config.has(section, option)) {
@@ -579,7 +557,11 @@ class Planner {
     }
     for (let depth = 0; depth < 10; depth++) {
       const raw = this.#config.get(section, option, { raw: true });
-      const match = /^\s*\$\{([^}:]+:)?([^}:]+)\}\s*$/.exec(raw);
+      const builtIn =
+        this.#config.source(section, option).file === DEFAULTS_SOURCE;
+      const references = [...raw.matchAll(/\$\{([^}:]+:)?([^}:]+)\}/g)];
+      const match = /^\s*\$\{([^}:]+:)?([^}:]+)\}\s*$/.exec(raw) ??
+        (builtIn && references.length === 1 ? references[0] : null);
       if (!match) break;
       const target = match[1]?.slice(0, -1) ?? section;
       if (!this.#config.has(target, match[2])) break;
@@ -589,8 +571,13 @@ class Planner {
     return this.#config.source(section, option);
   }
 
+  // One shape for every message: `[section] option: what is wrong`, or
+  // `[section] what is wrong` for the whole section.
   #fail(section: string, option: string, detail: string): void {
-    this.#errors.push(errorAt(this.#source(section, option), detail));
+    const where = option === "" ? `[${section}]` : `[${section}] ${option}:`;
+    this.#errors.push(
+      errorAt(this.#source(section, option), `${where} ${detail}`),
+    );
   }
 }
 
@@ -598,14 +585,20 @@ function splitList(text: string): string[] {
   return text.split(",").map((item) => item.trim()).filter(Boolean);
 }
 
-function isDirectory(path: string): boolean {
-  try {
-    return Deno.statSync(path).isDirectory;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    if (error instanceof Deno.errors.NotADirectory) return false;
-    // Not ours to look at (no --allow-read): opening the file will say why.
-    return true;
+// The log file's directory is created when missing (as `mkdir -p`): only a
+// file standing where a directory must be makes that impossible.
+function creationBlocker(directory: string): string | undefined {
+  for (let path = directory;; path = dirname(path)) {
+    try {
+      return Deno.statSync(path).isDirectory ? undefined : path;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotADirectory) continue;
+      if (!(error instanceof Deno.errors.NotFound)) {
+        // Not ours to look at (no --allow-read): opening the file will say why.
+        return undefined;
+      }
+    }
+    if (dirname(path) === path) return undefined;
   }
 }
 

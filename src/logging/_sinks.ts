@@ -1,24 +1,25 @@
 /**
  * LogTape sinks for the handler classes: a stream (stdout or stderr) and a
  * file. Both write synchronously, so a record is with the OS when the
- * logging call returns and nothing is lost to an exit or a signal.
+ * logging call returns and nothing is lost to an exit or a signal, and
+ * neither throws into the code that logs: a write error becomes one line
+ * on stderr at most once a minute.
  *
  * @module
  */
 
 import type { LogLevel, LogRecord, Sink } from "@logtape/logtape";
 import type { RecordFormatter } from "./_format.ts";
+import type { LogFile } from "./_log_file.ts";
+import { WriteFailures } from "./_write_errors.ts";
+import { type WritableLike, writeAll } from "./_writable.ts";
 
-/** What a stream handler writes to: `Deno.stdout`, `Deno.stderr`, or a test's stand-in. */
-export interface WritableLike {
-  /** Writes some of `data`, returning how many bytes were written. */
-  writeSync(data: Uint8Array): number;
-  /** Whether the stream is a terminal (for colour). */
-  isTerminal?(): boolean;
-}
+export type { WritableLike } from "./_writable.ts";
 
 /** A sink that writes to a file, with the file's life cycle. */
 export interface FileSink extends Sink, Disposable {
+  /** The file it writes to. */
+  file: LogFile;
   /** Pushes the written data to the disk. */
   sync(): void;
 }
@@ -39,16 +40,6 @@ const IMMEDIATE = Symbol.for("LogTape.sinkSnapshotPolicy.immediate");
 
 const encoder = new TextEncoder();
 
-/** Writes all of `data`, looping over short writes. */
-export function writeAll(stream: WritableLike, data: Uint8Array): void {
-  let offset = 0;
-  while (offset < data.length) {
-    offset += stream.writeSync(
-      offset === 0 ? data : data.subarray(offset),
-    );
-  }
-}
-
 function markImmediate<T extends Sink>(sink: T): T {
   Object.defineProperty(sink, IMMEDIATE, { value: true });
   return sink;
@@ -58,45 +49,54 @@ function rankOf(level: LogLevel | undefined): number {
   return level === undefined ? -1 : LEVEL_RANKS[level];
 }
 
+/** Where a sink reports that it cannot write. */
+export interface SinkReports {
+  /** The process's stderr (or a test's stand-in). */
+  stderr: WritableLike;
+}
+
 /**
  * A sink for Python's `StreamHandler`: records at `level` or above, formatted,
- * one per line.
+ * one per line. A stream that cannot be written (a closed pipe) is reported
+ * once a minute on `reports.stderr`; its records are dropped.
  */
 export function createStreamSink(
   stream: WritableLike,
   format: RecordFormatter,
-  level?: LogLevel,
+  level: LogLevel | undefined,
+  reports: SinkReports & { name: string },
 ): Sink {
   const lowest = rankOf(level);
+  const failures = new WriteFailures(`log stream ${reports.name}`, reports);
   return markImmediate((record: LogRecord) => {
     if (LEVEL_RANKS[record.level] < lowest) return;
-    writeAll(stream, encoder.encode(`${format(record)}\n`));
+    try {
+      writeAll(stream, encoder.encode(`${format(record)}\n`));
+    } catch (error) {
+      failures.failed("write", error);
+      return;
+    }
+    failures.succeeded("");
   });
 }
 
 /**
- * A sink for Python's `FileHandler` on an open file. Disposing it closes the
- * file (LogTape does so on reset and on unload).
+ * A sink for the FileHandler family, writing to a {@linkcode LogFile}.
+ * Disposing it closes the file (LogTape does so on reset and on unload).
  */
 export function createFileSink(
-  file: Deno.FsFile,
+  file: LogFile,
   format: RecordFormatter,
   level?: LogLevel,
 ): FileSink {
   const lowest = rankOf(level);
-  let open = true;
   const sink = ((record: LogRecord) => {
-    if (!open || LEVEL_RANKS[record.level] < lowest) return;
-    writeAll(file, encoder.encode(`${format(record)}\n`));
+    if (LEVEL_RANKS[record.level] < lowest) return;
+    file.write(encoder.encode(`${format(record)}\n`));
   }) as FileSink;
-  sink.sync = () => {
-    if (open) file.syncDataSync();
-  };
-  sink[Symbol.dispose] = () => {
-    if (!open) return;
-    open = false;
-    file.close();
-  };
+  sink.file = file;
+  sink.sync = () => file.sync();
+  sink[Symbol.dispose] = () => file.close();
   return markImmediate(sink);
 }
 

@@ -468,7 +468,7 @@ Deno.test("aio config shows every section exactly as -g SECTION does, DEFAULT's 
       assert.equal(dump.code, 0, dump.stderr);
       const sections = dumpSections(dump.stdout);
       // The built-in sections (logging's, aio's) as well as the user's.
-      assert.equal(sections.size, file.length ? 5 : 8, dump.stdout);
+      assert.equal(sections.size, file.length ? 5 : 9, dump.stdout);
       assert.deepEqual([...sections.keys()].slice(0, 1), ["DEFAULT"]);
       const gets = await Promise.all(
         [...sections.keys()].map((section) =>

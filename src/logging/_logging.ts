@@ -1,0 +1,345 @@
+/**
+ * The {@linkcode Logging} object: everything logging keeps between calls
+ * (the open log files, the logger wrappers) in one place that the app
+ * owns, behind configure, validate, reset, flush, reopen and finish (the
+ * app's exit hook). LogTape's configuration is process-wide, so one object per
+ * process does the configuring: {@linkcode processLogging}.
+ *
+ * @module
+ */
+
+import {
+  configure,
+  drain,
+  getLogger as getLogTapeLogger,
+  type Logger as LogTapeLogger,
+  type LoggerConfig,
+  reset,
+  type Sink,
+} from "@logtape/logtape";
+import type { ConfigParser } from "../config/config_parser.ts";
+import { ConfigError, errorAt } from "../config/errors.ts";
+import { decodeConfig } from "../config/read_file.ts";
+import {
+  compileTextFormatter,
+  jsonFormatter,
+  type RecordFormatter,
+} from "./_format.ts";
+import { FastLogger } from "./_logger.ts";
+import { LogFile } from "./_log_file.ts";
+import { describeError } from "./_write_errors.ts";
+import { type HandlerPlan, type LoggingPlan, planLogging } from "./_plan.ts";
+import {
+  createFileSink,
+  createNullSink,
+  createStreamSink,
+  type FileSink,
+  type WritableLike,
+} from "./_sinks.ts";
+
+/** The file read on top of the config for its logging sections, as the original aio.app did. */
+export const LOGGING_CONF = "logging.conf";
+
+/** Options for {@linkcode Logging.configure} and {@linkcode Logging.validate}. */
+export interface ConfigureLoggingOptions {
+  /** Where `StreamHandler` `(sys.stdout,)` writes (default `Deno.stdout`). */
+  stdout?: WritableLike;
+  /**
+   * Where `StreamHandler` `(sys.stderr,)`, LogTape's own warnings and
+   * reports of log files that cannot be written go (default `Deno.stderr`).
+   */
+  stderr?: WritableLike;
+  /**
+   * Colour the level names of stream handlers. By default: when the stream
+   * is a terminal and `NO_COLOR` is not set.
+   */
+  color?: boolean;
+  /**
+   * The file whose logging sections win over the config's (default
+   * `logging.conf` in the working directory; `null` reads none).
+   */
+  loggingConf?: string | null;
+}
+
+const META_FORMAT = "%(asctime)s %(levelname)s(%(name)s): %(message)s";
+const META_SINK = "aio:logtape-meta";
+
+/**
+ * Logging's state and life cycle.
+ *
+ * @example Configure, log, reopen after rotation, reset
+ * ```ts ignore
+ * const logging = processLogging();
+ * await logging.configure(config);
+ * logging.getLogger("aio.example").info("Hello");
+ * await logging.reopen(); // after logrotate moved the files
+ * await logging.reset();
+ * ```
+ */
+export class Logging {
+  #files: LogFile[] = [];
+  #loggers = new Map<string, LogTapeLogger>();
+
+  /**
+   * A logger for a dotted name. It works before {@linkcode configure} (its
+   * records are dropped until then) and follows every reconfiguration.
+   */
+  getLogger(name: string): LogTapeLogger {
+    const key = name === "root" ? "" : name;
+    let logger = this.#loggers.get(key);
+    if (logger === undefined) {
+      logger = new FastLogger(
+        getLogTapeLogger(key === "" ? [] : key.split(".")),
+      );
+      this.#loggers.set(key, logger);
+    }
+    return logger;
+  }
+
+  /**
+   * Every problem in the logging sections of `config` (and `logging.conf`),
+   * each with its file and line; opens nothing.
+   */
+  validate(
+    config: ConfigParser,
+    options: ConfigureLoggingOptions = {},
+  ): ConfigError[] {
+    let layered: ConfigParser;
+    try {
+      layered = withLoggingConf(config, options.loggingConf);
+    } catch (error) {
+      if (error instanceof ConfigError) return [error];
+      throw error;
+    }
+    return planLogging(layered).errors;
+  }
+
+  /**
+   * Configures LogTape from the logging sections, replacing any earlier
+   * configuration. Log files
+   * (and their directories) are created here, unless a handler delays it.
+   *
+   * @throws {ConfigError} for the first mistake in the sections, or a log
+   *   file that cannot be opened; the earlier configuration then stays.
+   */
+  async configure(
+    config: ConfigParser,
+    options: ConfigureLoggingOptions = {},
+  ): Promise<void> {
+    const { plan, errors } = planLogging(
+      withLoggingConf(config, options.loggingConf),
+    );
+    if (errors.length > 0) throw errors[0];
+    const stdout = options.stdout ?? Deno.stdout;
+    const stderr = options.stderr ?? Deno.stderr;
+    const files = openFiles(plan, stderr);
+    const sinks: Record<string, Sink> = {};
+    for (const key of plan.usedHandlers) {
+      const handler = plan.handlers.get(key)!;
+      sinks[sinkId(key)] = createSink(handler, {
+        stdout,
+        stderr,
+        color: options.color,
+        files,
+      });
+    }
+    sinks[META_SINK] = createStreamSink(
+      stderr,
+      compileTextFormatter(META_FORMAT),
+      "warning",
+      { stderr, name: "stderr" },
+    );
+    try {
+      await configure({ sinks, loggers: loggerConfigs(plan), reset: true });
+    } catch (error) {
+      for (const file of files.values()) file.close();
+      throw error;
+    }
+    this.#files = [...files.values()];
+  }
+
+  /**
+   * Drops the configuration and closes its files; records are dropped until
+   * {@linkcode configure} runs again.
+   */
+  async reset(): Promise<void> {
+    this.#files = [];
+    await reset();
+  }
+
+  /**
+   * Makes sure every record logged so far is written: waits for LogTape's
+   * buffering sinks and syncs each log file to disk.
+   */
+  async flush(): Promise<void> {
+    await drain();
+    for (const file of this.#files) file.sync();
+  }
+
+  /**
+   * For the process's exit (the app registers it as an exit hook):
+   * everything written and synced, then the files closed, which reports in
+   * one line each the records that could never be written.
+   */
+  async finish(): Promise<void> {
+    await this.flush();
+    for (const file of this.#files) file.close();
+  }
+
+  /**
+   * Reopens every log file at its path, creating it if it was moved away
+   * (after logrotate). Never rejects: a file that cannot be reopened is
+   * reported on stderr and the old one stays in use.
+   */
+  async reopen(): Promise<void> {
+    await drain();
+    for (const file of this.#files) file.reopen();
+  }
+}
+
+const LOGGING_KEY = Symbol.for("aio.logging");
+
+/**
+ * The process's {@linkcode Logging}: LogTape is configured per process, so
+ * every copy of the library shares this one (through `globalThis`).
+ */
+export function processLogging(): Logging {
+  const slot = globalThis as Record<symbol, Logging | undefined>;
+  return slot[LOGGING_KEY] ??= new Logging();
+}
+
+/**
+ * `config` with `logging.conf` read on top of a copy, when that file
+ * exists: its options win, option by option, as the original's
+ * `start_logging` read it last.
+ *
+ * @throws {ConfigError} when `logging.conf` cannot be read or parsed
+ */
+export function withLoggingConf(
+  config: ConfigParser,
+  path: string | null = LOGGING_CONF,
+): ConfigParser {
+  if (path === null) return config;
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync(path);
+  } catch (error) {
+    // Missing, or not ours to look at (no --allow-read for it): as absent.
+    if (
+      error instanceof Deno.errors.NotFound ||
+      error instanceof Deno.errors.NotCapable
+    ) return config;
+    throw new ConfigError(
+      `Cannot read logging config: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      { source: path, kind: "ReadError", cause: error },
+    );
+  }
+  return config.clone().readString(decodeConfig(bytes, path), path);
+}
+
+/** Whether a `logging.conf` is there to be read on top of the config (for `aio check`'s list of files read). */
+export function hasLoggingConf(path: string = LOGGING_CONF): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+function sinkId(key: string): string {
+  return `handler:${key}`;
+}
+
+function loggerConfigs(plan: LoggingPlan): LoggerConfig<string, string>[] {
+  const configs: LoggerConfig<string, string>[] = plan.loggers.map((
+    logger,
+  ) => ({
+    category: logger.category,
+    sinks: logger.handlers.map(sinkId),
+    lowestLevel: logger.lowestLevel,
+    // Python's propagate hands a record to every ancestor's handlers,
+    // whatever the ancestors' levels: that is LogTape's "forward".
+    parentSinks: logger.propagate ? "forward" : "override",
+  }));
+  const userMeta = plan.loggers.some((logger) =>
+    logger.category.join(".") === "logtape.meta"
+  );
+  if (!userMeta) {
+    configs.push({
+      category: ["logtape", "meta"],
+      sinks: [META_SINK],
+      lowestLevel: "warning",
+      parentSinks: "override",
+    });
+  }
+  return configs;
+}
+
+function openFiles(
+  plan: LoggingPlan,
+  stderr: WritableLike,
+): Map<string, LogFile> {
+  const opened = new Map<string, LogFile>();
+  for (const key of plan.usedHandlers) {
+    const handler = plan.handlers.get(key)!;
+    if (handler.kind !== "file") continue;
+    try {
+      opened.set(key, new LogFile(handler.file, { stderr }));
+    } catch (error) {
+      for (const file of opened.values()) file.close();
+      const reason = describeError(error);
+      throw errorAt(
+        handler.argsSource,
+        `[handler_${key}] args: cannot open log file '${handler.file.path}': ${reason}`,
+      );
+    }
+  }
+  return opened;
+}
+
+interface SinkContext {
+  stdout: WritableLike;
+  stderr: WritableLike;
+  color: boolean | undefined;
+  files: Map<string, LogFile>;
+}
+
+function createSink(handler: HandlerPlan, context: SinkContext): Sink {
+  if (handler.kind === "null") return createNullSink();
+  if (handler.kind === "file") {
+    return createFileSink(
+      context.files.get(handler.key)!,
+      formatterFor(handler, false),
+      handler.level,
+    ) satisfies FileSink;
+  }
+  const stream = handler.stream === "stdout" ? context.stdout : context.stderr;
+  const color = context.color ?? wantsColor(stream);
+  return createStreamSink(stream, formatterFor(handler, color), handler.level, {
+    stderr: context.stderr,
+    name: handler.stream,
+  });
+}
+
+function formatterFor(handler: HandlerPlan, color: boolean): RecordFormatter {
+  const formatter = handler.formatter;
+  if (formatter?.json) return jsonFormatter;
+  return compileTextFormatter(formatter?.format ?? "%(message)s", {
+    datefmt: formatter?.datefmt,
+    color,
+  });
+}
+
+function wantsColor(stream: WritableLike): boolean {
+  let noColor: string | undefined;
+  try {
+    noColor = Deno.env.get("NO_COLOR");
+  } catch {
+    // Without --allow-env, fall back to what Deno saw at start-up.
+    return !Deno.noColor && (stream.isTerminal?.() ?? false);
+  }
+  if (noColor !== undefined && noColor !== "") return false;
+  return stream.isTerminal?.() ?? false;
+}
