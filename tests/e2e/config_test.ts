@@ -326,7 +326,7 @@ Deno.test("aio config -s refuses bad usage, bad values, broken and read-only fil
     assertFails(
       both,
       2,
-      /^aio: error: argument -s\/--set: not allowed with argument -g\/--get$/,
+      /^aio: error: config: argument -s\/--set: not allowed with argument -g\/--get$/,
     );
     assertFails(
       badValue,
@@ -629,12 +629,12 @@ Deno.test("aio config -s decodes Python's escapes in VALUE; a bad one is a usage
       aio(dir, "config", "-s", "a:k", String.raw`nul\0`),
     ]);
     const messages = [
-      /^aio: error: argument -s\/--set: bad escape in VALUE at position 1: truncated \\xXX escape$/,
-      /^aio: error: argument -s\/--set: bad escape in VALUE at position 0: \\U00110000 is beyond U\+10FFFF$/,
-      /^aio: error: argument -s\/--set: bad escape in VALUE at position 4: a lone "\\" ends the value/,
-      /^aio: error: argument -s\/--set: bad escape in VALUE at position 0: \\N\{NAME\} escapes are not supported/,
-      /^aio: error: Value contains a carriage return/,
-      /^aio: error: Value contains a NUL byte$/,
+      /^aio: error: config: argument -s\/--set: bad escape in VALUE at position 1: truncated \\xXX escape$/,
+      /^aio: error: config: argument -s\/--set: bad escape in VALUE at position 0: \\U00110000 is beyond U\+10FFFF$/,
+      /^aio: error: config: argument -s\/--set: bad escape in VALUE at position 4: a lone "\\" ends the value/,
+      /^aio: error: config: argument -s\/--set: bad escape in VALUE at position 0: \\N\{NAME\} escapes are not supported/,
+      /^aio: error: config: Value contains a carriage return/,
+      /^aio: error: config: Value contains a NUL byte$/,
     ];
     bad.forEach((result, index) => assertFails(result, 2, messages[index]));
     assert.equal(await Deno.readTextFile(`${dir}/aio.conf`), before);
@@ -704,8 +704,14 @@ Deno.test("aio config --unset of what the file does not set exits 5 and writes n
       ],
       [5, /^aio: error: No section 'aio' in missing\.conf: nothing to unset$/],
       [5, /^aio: error: No section 'aio' in aio\.conf: nothing to unset$/],
-      [2, /^aio: error: argument --unset: expected SECTION:OPTION, got 'aio'$/],
-      [2, /^aio: error: argument --json: not allowed with argument --unset$/],
+      [
+        2,
+        /^aio: error: config: argument --unset: expected SECTION:OPTION, got 'aio'$/,
+      ],
+      [
+        2,
+        /^aio: error: config: argument --json: not allowed with argument --unset$/,
+      ],
     ];
     results.forEach((result, index) => assertFails(result, ...expected[index]));
     assert.equal(await Deno.readTextFile(`${dir}/aio.conf`), text);

@@ -17,6 +17,9 @@
 // - `deno task test`, `check` and `ci` are CI itself (.ci/run, of which this
 //   test is part); `bench` and `stress` take minutes. These are checked to
 //   be tasks of deno.json.
+// - `systemctl` needs systemd as PID 1 (tests/systemd/ checks the unit aio
+//   prints with systemd-analyze where it is installed); output the README
+//   writes to /etc or ~ goes to a file in the sandbox instead.
 // - `nc` is not installed everywhere: where it is missing, a stand-in
 //   (tests/e2e/_nc.ts) takes its place on PATH.
 import { equal, match, ok } from "node:assert/strict";
@@ -52,6 +55,10 @@ function blocks(language: string): ReadmeLine[][] {
       match[2].trimEnd().split("\n").map((text, index) => {
         const body = text.slice(match[1].length);
         const comment = /\s+#\s(.*)$/.exec(body);
+        // A line that is all comment is not a command, as sh reads it.
+        if (body.trimStart().startsWith("#")) {
+          return { command: "", comment: body, line: first + index };
+        }
         return {
           command: (comment ? body.slice(0, comment.index) : body).trim(),
           comment: comment?.[1] ?? "",
@@ -106,6 +113,11 @@ function fromCheckout(command: string): string {
     "jsr:@aio/app",
     `--config ${root}deno.json ${root}mod.ts`,
   );
+}
+
+/** Output the README sends to a system path (`> /etc/systemd/system/x`) goes to the sandbox instead. */
+function intoSandbox(command: string): string {
+  return command.replace(/> (\/etc|~)\/\S*\/([^/\s]+)$/, "> ./$2");
 }
 
 /** `deno install ...` into `dir` instead of ~/.deno (options go before the module). */
@@ -231,6 +243,7 @@ function notRunHere(command: string): string | undefined {
   if (command === "deno add jsr:@aio/app") return "JSR is out of reach";
   if (command.startsWith("npx ")) return "downloads Deno from npm";
   if (/(^| )compile( |$)/.test(command)) return "downloads denort";
+  if (command.startsWith("systemctl ")) return "needs systemd as PID 1";
   const task = /^deno task (\w+)$/.exec(command)?.[1];
   if (task && ["test", "check", "ci", "bench", "stress"].includes(task)) {
     ok(tasks.includes(task), `deno task ${task} is a task`);
@@ -256,7 +269,7 @@ async function runBlock(lines: ReadmeLine[]): Promise<void> {
     for (const line of lines) {
       const where = `README.md:${line.line}: ${line.command}`;
       if (notRunHere(line.command)) continue;
-      const command = fromCheckout(line.command);
+      const command = intoSandbox(fromCheckout(line.command));
       await prepare(line, dir);
       if (/^(curl|printf .*\| nc) /.test(line.command)) {
         ok(serving, `${where}: runs while an app serves`);
@@ -283,6 +296,11 @@ async function runBlock(lines: ReadmeLine[]): Promise<void> {
         const result = await sh(command, dir);
         equal(result.code, 0, `${where}: ${result.output}`);
         if (/ run -d$/.test(line.command)) await stopDetached(dir, where);
+        const written = /> \.\/(\S+)$/.exec(command)?.[1];
+        if (written && command !== line.command) {
+          const text = await Deno.readTextFile(`${dir}/${written}`);
+          ok(text.trim().length > 0, `${where}: wrote ${written}`);
+        }
       }
     }
     await stopServing();
