@@ -100,18 +100,14 @@ export async function runner(
   // `aio -h` is `aio help`; otherwise the command named.
   const entry = global.exit === "help" ? BUILTIN_COMMANDS.help : builtin;
   if (entry) {
+    const commandArgs = entry === builtin ? args : [];
     const usesApp = typeof entry.usesApp === "function"
-      ? entry.usesApp(source)
+      ? entry.usesApp(source, commandArgs)
       : entry.usesApp;
     const app = usesApp ? await loadApp(options) : undefined;
     const context = commandContext(app, argv, source, global, options);
     const command = await entry.load();
-    return await runCommand(
-      entry.spec.name,
-      command,
-      entry === builtin ? args : [],
-      context,
-    );
+    return await runCommand(entry.spec.name, command, commandArgs, context);
   }
   const app = mayAddCommands(source) ? await loadApp(options) : undefined;
   const context = commandContext(app, argv, source, global, options);

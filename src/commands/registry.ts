@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { BuiltinCommandName } from "./names.ts";
+import { type BuiltinCommandName, isBuiltinCommand } from "./names.ts";
 import type { Command } from "./types.ts";
 import type { CommandSpec } from "./_args.ts";
 import { COMMAND_SPECS } from "./specs.ts";
@@ -21,7 +21,9 @@ export interface BuiltinCommand {
    * Whether it works on the app: the runner imports the app (and with it
    * logging and the scheduler) only for a command that does.
    */
-  usesApp: boolean | ((source: ConfigSourceOptions) => boolean);
+  usesApp:
+    | boolean
+    | ((source: ConfigSourceOptions, args: readonly string[]) => boolean);
   /** Imports the command's module. */
   load(): Promise<Command>;
 }
@@ -67,8 +69,10 @@ export const BUILTIN_COMMANDS: Readonly<
   },
   help: {
     spec: COMMAND_SPECS.help,
-    // Only to list the config's module commands.
-    usesApp: (source) => mayAddCommands(source),
+    // Only to list or show the config's module commands.
+    usesApp: (source, args) =>
+      !(args.length === 1 && isBuiltinCommand(args[0])) &&
+      mayAddCommands(source),
     load: async () => (await import("./help.ts")).helpCommand,
   },
 };
