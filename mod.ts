@@ -60,7 +60,10 @@ export {
   type LogMethod,
   type LogProperties,
 } from "./src/logging.ts";
-export type { ConfigSourceOptions } from "./src/config/layers.ts";
+export type {
+  ConfigOverride,
+  ConfigSourceOptions,
+} from "./src/config/layers.ts";
 export type { ModuleNamespace } from "./src/refs.ts";
 export type { Command, CommandContext } from "./src/commands/types.ts";
 export { VERSION } from "./src/version.ts";

@@ -20,6 +20,7 @@ await Deno.writeTextFile(empty, "");
 const commands: Record<string, string[]> = {
   "deno run empty.ts": ["run", "-A", empty],
   "aio --version": ["run", "-A", "cli.ts", "--version"],
+  "aio help run": ["run", "-A", "cli.ts", "help", "run"],
   "aio config -g aio:log_level": [
     "run",
     "-A",

@@ -136,12 +136,13 @@ export class App {
       loader: this.loader,
       publicModule: this.publicModule,
       beforeImport: async (config) => {
-        await this.#configureLogging(config);
+        await this.#configureLogging(config, source);
       },
       stage,
+      overrides: source.overrides,
     });
     plan.problems.errors.unshift(...problems.errors);
-    const unopened = await this.#configureLogging(plan.config);
+    const unopened = await this.#configureLogging(plan.config, source);
     if (unopened) plan.problems.error(unopened);
     this.#plan = plan;
     this.config = plan.config;
@@ -159,10 +160,13 @@ export class App {
    */
   async #configureLogging(
     config: ConfigParser,
+    source: ConfigSourceOptions,
   ): Promise<ConfigError | undefined> {
     const logging = this.#logging;
     const defaults = () =>
-      logging.configure(buildConfig(undefined), { loggingConf: null });
+      logging.configure(buildConfig(undefined, [], source.overrides), {
+        loggingConf: null,
+      });
     if (logging.validate(config).length > 0) {
       await defaults();
       return undefined;

@@ -11,6 +11,7 @@
 import type { ConfigParser } from "./config/config_parser.ts";
 import {
   buildConfig,
+  type ConfigOverride,
   type ModuleDefaults,
   type UserConfig,
 } from "./config/layers.ts";
@@ -66,6 +67,8 @@ export interface PrepareOptions {
   beforeImport?: (config: ConfigParser) => Promise<void>;
   /** How far to go: `modules` stops after importing the modules (for commands that run none of the parts). */
   stage?: "modules" | "all";
+  /** Values that win over every layer (`--log-level`). */
+  overrides?: readonly ConfigOverride[];
 }
 
 /**
@@ -92,14 +95,17 @@ export async function prepare(
 ): Promise<Plan> {
   const problems = new Problems();
   const { loader } = options;
-  const first = layered(user, [], problems);
+  const overrides = options.overrides ?? [];
+  const first = layered(user, [], problems, overrides);
   await options.beforeImport?.(first);
   const { modules, layers } = await loadModules(first, loader, {
     userSource: user?.source,
     publicModule: options.publicModule,
     problems,
   });
-  const config = layers.length > 0 ? layered(user, layers, problems) : first;
+  const config = layers.length > 0
+    ? layered(user, layers, problems, overrides)
+    : first;
   const plan: Plan = {
     config,
     userSource: user?.source,
@@ -137,10 +143,11 @@ function layered(
   user: UserConfig | undefined,
   modules: readonly ModuleDefaults[],
   problems: Problems,
+  overrides: readonly ConfigOverride[],
 ): ConfigParser {
   const sound = modules.filter((layer) =>
     problems.collect(() => buildConfig(undefined, [layer])) !== undefined
   );
-  return problems.collect(() => buildConfig(user, sound)) ??
-    buildConfig(undefined, sound);
+  return problems.collect(() => buildConfig(user, sound, overrides)) ??
+    buildConfig(undefined, sound, overrides);
 }

@@ -1,83 +1,57 @@
 /**
- * From argv to a command: global options, the command's name, its exit code.
+ * From argv to a command: aio's global options, the command, its exit code.
+ *
+ * Global options (`-c FILE`, `--log-level LEVEL`, `--debug`, `-V`) may come
+ * before the command's name or anywhere among a built-in command's
+ * arguments: `aio run -c app.conf` is `aio -c app.conf run`. No built-in
+ * command may define an option of the same name (`defineCommand`
+ * in `src/commands/_args.ts` refuses it), so the two readings never clash. `-h` asks for the help of
+ * the command it follows. A module command gets every argument after its
+ * name as it is, as cargo and kubectl hand theirs to plugins: aio cannot
+ * know its options, so global options go before its name.
+ *
+ * Only the app's commands import the app (and with it logging and the
+ * scheduler): `aio config`, `aio help` and `--version` start light.
  *
  * @module
  */
 
-import type { ConfigSourceOptions } from "./config/layers.ts";
+import type { App } from "./app.ts";
+import type { ConfigOverride, ConfigSourceOptions } from "./config/layers.ts";
+import type { ModuleNamespace } from "./refs.ts";
 import { BUILTIN_COMMANDS } from "./commands/registry.ts";
-import { isBuiltinCommand } from "./commands/names.ts";
+import { mayAddCommands } from "./commands/may_add_commands.ts";
+import { BUILTIN_COMMAND_NAMES, isBuiltinCommand } from "./commands/names.ts";
 import type { Command, CommandContext } from "./commands/types.ts";
+import {
+  ArgumentError,
+  type CommandSpec,
+  formatHelp,
+  GLOBAL_OPTIONS,
+  invalidChoice,
+  type OptionUse,
+  scanArgs,
+} from "./commands/_args.ts";
+import { AIO_SPEC } from "./commands/specs.ts";
+import { closest } from "./suggest.ts";
 import { describeFailure, ExitCode, UsageError } from "./errors.ts";
 import { VERSION } from "./version.ts";
-import { exitAfterFlush } from "./exit.ts";
-import { app } from "./app.ts";
 
 /** Options for {@linkcode runner}: where the config comes from. */
 export interface RunnerOptions extends ConfigSourceOptions {
   /** Wait for SIGINT/SIGTERM after `run` starts the app (the CLI does; the library does not). */
   foreground?: boolean;
+  /** Imports aio's public module, listed first in `app.modules` (the entry point that has it passes it). */
+  publicModule?: () => Promise<ModuleNamespace>;
 }
 
-/** The global options, parsed from the front of argv. */
-export interface GlobalArgs {
-  /** `-c FILE` / `--config FILE`. */
+/** What aio's global options asked for, wherever they were given. */
+interface GlobalArgs {
   configFile?: string;
-  /** `--debug`. */
+  logLevel?: string;
   debug: boolean;
-  /** `-h` / `--help`. */
-  help: boolean;
-  /** `-V` / `--version`. */
-  version: boolean;
-  /** The command's name, if one was given. */
-  command?: string;
-  /** Everything after the command's name. */
-  args: string[];
-}
-
-/** The usage line, as `aio` prints it. */
-export function usageLine(
-  commands: readonly string[] = Object.keys(BUILTIN_COMMANDS),
-): string {
-  return `usage: aio [-h] [-V] [--debug] [-c FILE] {${commands.join(",")}} ...`;
-}
-
-/** Parses aio's global options; everything from the command's name on is left for the command. */
-export function parseGlobalArgs(argv: readonly string[]): GlobalArgs {
-  const parsed: GlobalArgs = {
-    debug: false,
-    help: false,
-    version: false,
-    args: [],
-  };
-  for (let index = 0; index < argv.length; index++) {
-    const arg = argv[index];
-    if (arg === "-h" || arg === "--help") parsed.help = true;
-    else if (arg === "-V" || arg === "--version") parsed.version = true;
-    else if (arg === "--debug") parsed.debug = true;
-    else if (arg === "-c" || arg === "--config") {
-      const file = argv[++index];
-      if (file === undefined || file === "") {
-        throw new UsageError(`argument ${arg}: expected one argument`);
-      }
-      parsed.configFile = file;
-    } else if (arg.startsWith("--config=")) {
-      parsed.configFile = arg.slice("--config=".length);
-    } else if (arg.startsWith("-c") && arg.length > 2) {
-      parsed.configFile = arg.slice(2);
-    } else if (arg === "--") {
-      parsed.command = argv[index + 1];
-      parsed.args = argv.slice(index + 2);
-      break;
-    } else if (arg.startsWith("-") && arg !== "-") {
-      throw new UsageError(`unrecognized argument: ${arg}`);
-    } else {
-      parsed.command = arg;
-      parsed.args = argv.slice(index + 1);
-      break;
-    }
-  }
-  return parsed;
+  /** The first of `-h` and `-V` given before the command's name. */
+  exit?: "help" | "version";
 }
 
 /**
@@ -98,112 +72,199 @@ export async function runner(
   argv: readonly string[],
   options: RunnerOptions = {},
 ): Promise<number> {
-  const global = parseGlobalArgs(argv);
-  // `-c FILE` on the command line beats a config handed in by code (such as
-  // the one `aio compile` embeds).
+  const front = scanArgs(AIO_SPEC, argv, { stopAtArgument: true });
+  let global = applyGlobals(AIO_SPEC, front.options, { debug: false });
+  const [name, ...rest] = front.positionals;
+  if (global.exit === "version") return printVersion();
+  if (global.exit === undefined && name === undefined) {
+    throw new ArgumentError(
+      AIO_SPEC,
+      "the following arguments are required: COMMAND",
+    );
+  }
+  const builtin = global.exit || !isBuiltinCommand(name)
+    ? undefined
+    : BUILTIN_COMMANDS[name];
+  let args = rest;
+  if (builtin) {
+    const scanned = scanArgs(builtin.spec, rest, { extra: GLOBAL_OPTIONS });
+    global = applyGlobals(builtin.spec, scanned.options, global);
+    if (global.exit === "version") return printVersion();
+    if (global.exit === "help") {
+      console.log(formatHelp(builtin.spec));
+      return ExitCode.OK;
+    }
+    args = scanned.rest;
+  }
+  const source = configSource(global, options);
+  // `aio -h` is `aio help`; otherwise the command named.
+  const entry = global.exit === "help" ? BUILTIN_COMMANDS.help : builtin;
+  if (entry) {
+    const commandArgs = entry === builtin ? args : [];
+    const usesApp = typeof entry.usesApp === "function"
+      ? entry.usesApp(source, commandArgs)
+      : entry.usesApp;
+    const app = usesApp ? await loadApp(options) : undefined;
+    const context = commandContext(app, argv, source, global, options);
+    const command = await entry.load();
+    return await runCommand(entry.spec.name, command, commandArgs, context);
+  }
+  const app = mayAddCommands(source) ? await loadApp(options) : undefined;
+  const context = commandContext(app, argv, source, global, options);
+  const command = await findModuleCommand(name!, context);
+  return await runCommand(name!, command, args, context);
+}
+
+/** Runs `command`; a usage error it throws names it, as the parser's do (`aio: error: config: ...`). */
+async function runCommand(
+  name: string,
+  command: Command,
+  args: string[],
+  context: CommandContext,
+): Promise<number> {
+  try {
+    return (await command.run(args, context)) ?? ExitCode.OK;
+  } catch (error) {
+    if (
+      error instanceof UsageError && !(error instanceof ArgumentError) &&
+      !error.message.startsWith(`${name}: `)
+    ) {
+      error.message = `${name}: ${error.message}`;
+    }
+    throw error;
+  }
+}
+
+function printVersion(): number {
+  console.log(`aio ${VERSION}`);
+  return ExitCode.OK;
+}
+
+/**
+ * Records the global options among `uses` (given in `spec`'s command
+ * line); a later value wins, as argparse has it, and the first of `-h` and
+ * `-V` decides what to show.
+ */
+function applyGlobals(
+  spec: CommandSpec,
+  uses: readonly OptionUse[],
+  given: GlobalArgs,
+): GlobalArgs {
+  const global = { ...given };
+  for (const { option, values } of uses) {
+    if (option.long === "--help") global.exit ??= "help";
+    else if (option.long === "--version") global.exit ??= "version";
+    else if (option.long === "--debug") global.debug = true;
+    else if (option.long === "--log-level") global.logLevel = values[0];
+    else if (option.long === "--config") {
+      if (values[0] === "") {
+        throw new ArgumentError(
+          spec,
+          "argument -c/--config: expected a file name",
+        );
+      }
+      global.configFile = values[0];
+    }
+  }
+  return global;
+}
+
+/** Where the config comes from: `-c FILE` beats a config handed in by code (such as the one `aio compile` embeds). */
+function configSource(
+  global: GlobalArgs,
+  options: RunnerOptions,
+): ConfigSourceOptions {
   const fromArgs = global.configFile !== undefined;
-  const source: ConfigSourceOptions = {
+  const overrides: ConfigOverride[] = [...(options.overrides ?? [])];
+  if (global.logLevel !== undefined) {
+    overrides.push({
+      section: "aio",
+      option: "log_level",
+      value: global.logLevel,
+    });
+  }
+  return {
     configString: fromArgs ? undefined : options.configString,
     configSource: fromArgs ? undefined : options.configSource,
     configFile: global.configFile ?? options.configFile,
     searchForConfig: options.searchForConfig,
+    overrides,
   };
-  const context: CommandContext = {
-    app,
+}
+
+let loadedApp: App | undefined;
+
+/** Imports the app: only for the commands that work on it. */
+async function loadApp(options: RunnerOptions): Promise<App> {
+  const { app } = await import("./app.ts");
+  app.publicModule ??= options.publicModule;
+  loadedApp = app;
+  return app;
+}
+
+function commandContext(
+  app: App | undefined,
+  argv: readonly string[],
+  source: ConfigSourceOptions,
+  global: GlobalArgs,
+  options: RunnerOptions,
+): CommandContext {
+  return {
+    get app(): App {
+      if (!app) throw new Error("This command runs without the app");
+      return app;
+    },
     argv,
     source,
     debug: global.debug,
     foreground: options.foreground ?? false,
   };
-  if (global.version) {
-    console.log(`aio ${VERSION}`);
-    return ExitCode.OK;
-  }
-  if (global.help) {
-    console.log(await helpText(context));
-    return ExitCode.OK;
-  }
-  if (global.command === undefined) {
-    throw new UsageError("the following arguments are required: command");
-  }
-  const command = await findCommand(global.command, context);
-  return (await command.run(global.args, context)) ?? ExitCode.OK;
 }
 
-async function findCommand(
+/** The module command `name`, or a usage error naming the nearest command. */
+async function findModuleCommand(
   name: string,
   context: CommandContext,
 ): Promise<Command> {
-  const builtin = isBuiltinCommand(name) ? BUILTIN_COMMANDS[name] : undefined;
-  if (builtin) return await builtin.load();
+  const builtins = [...BUILTIN_COMMAND_NAMES];
+  if (!mayAddCommands(context.source)) {
+    throw new ArgumentError(AIO_SPEC, invalidChoice(name, builtins));
+  }
   const { loadModuleCommands } = await import("./commands/module_commands.ts");
-  const commands = await loadModuleCommands(context);
+  let commands: Map<string, Command>;
+  try {
+    commands = await loadModuleCommands(context);
+  } catch (error) {
+    // With the config broken, a slip of a built-in's name is still a usage error.
+    if (closest(name, builtins) === undefined) throw error;
+    await context.app.clear();
+    throw new ArgumentError(AIO_SPEC, invalidChoice(name, builtins));
+  }
   const command = commands.get(name);
   if (command) return command;
-  const names = [...Object.keys(BUILTIN_COMMANDS), ...commands.keys()];
-  throw new UsageError(
-    `invalid choice: '${name}' (choose from ${
-      names.map((n) => `'${n}'`).join(", ")
-    })`,
+  await context.app.clear();
+  throw new ArgumentError(
+    AIO_SPEC,
+    invalidChoice(name, [...builtins, ...commands.keys()]),
   );
 }
 
-async function helpText(context: CommandContext): Promise<string> {
-  const rows: [string, string][] = Object.entries(BUILTIN_COMMANDS).map((
-    [name, command],
-  ) => [name, command.description]);
-  let note = "";
-  try {
-    const { loadModuleCommands } = await import(
-      "./commands/module_commands.ts"
-    );
-    for (const [name, command] of await loadModuleCommands(context)) {
-      rows.push([name, command.description]);
-    }
-  } catch (error) {
-    // Help must work even when the config is broken; say why module commands are missing.
-    note = `\n(module commands not listed: ${describeFailure(error).text})`;
-  }
-  const width = Math.max(...rows.map(([name]) => name.length));
-  return [
-    usageLine(rows.map(([name]) => name)),
-    "",
-    "aio runs Deno apps described by one INI file.",
-    "",
-    "commands:",
-    ...rows.map(([name, description]) =>
-      `  ${name.padEnd(width)}  ${description}`
-    ),
-    "",
-    "options:",
-    "  -h, --help            show this help and exit",
-    "  -V, --version         show aio's version and exit",
-    "  --debug               print stack traces with errors",
-    "  -c, --config FILE     the config file (default: ./aio.conf, ./etc/aio.conf, /etc/aio/aio.conf)",
-  ].join("\n") + note;
-}
-
 /**
- * The CLI: runs `argv`, prints errors as one line (with a stack trace only
+ * The CLI: runs `argv`, prints errors as one line (a mistake on the command
+ * line after its command's usage line, as argparse does; a stack trace only
  * under `--debug`) and returns the exit code.
  */
 export async function main(
   argv: readonly string[],
-  defaults: ConfigSourceOptions = {},
+  defaults: Omit<RunnerOptions, "foreground"> = {},
 ): Promise<number> {
-  let debug = false;
   try {
-    debug = argv.includes("--debug");
     return await runner(argv, { ...defaults, foreground: true });
   } catch (error) {
     const { text, exitCode } = describeFailure(error);
-    if (
-      error instanceof UsageError && error.message.startsWith("the following")
-    ) {
-      console.error(usageLine());
-    }
+    if (error instanceof ArgumentError) console.error(error.usage);
     console.error(text);
-    if (debug && error instanceof Error && error.stack) {
+    if (argv.includes("--debug") && error instanceof Error && error.stack) {
       console.error(error.stack);
     }
     return exitCode;
@@ -213,11 +274,14 @@ export async function main(
 /**
  * Runs the CLI and exits the process with its code, after flushing logs.
  * `defaults` is the config to use when no `-c FILE` is given (a compiled
- * app embeds its own).
+ * app embeds its own) and how to import aio's public module.
  */
 export async function runCli(
   argv: readonly string[],
-  defaults: ConfigSourceOptions = {},
+  defaults: Omit<RunnerOptions, "foreground"> = {},
 ): Promise<never> {
-  return await exitAfterFlush(app, await main(argv, defaults));
+  const code = await main(argv, defaults);
+  if (!loadedApp) Deno.exit(code);
+  const { exitAfterFlush } = await import("./exit.ts");
+  return await exitAfterFlush(loadedApp, code);
 }

@@ -17,6 +17,8 @@ export function greet(argv: string[], _app: App): number {
   console.log(`Hello, ${name}!`);
   return 0;
 }
+// Completes its line in `aio help greet`: `usage: aio greet NAME`.
+greet.usage = "NAME";
 
 /** Hears `greeting` and answers it. */
 export function onGreeting(_signal: string, name: unknown): string {

@@ -6,23 +6,22 @@
  */
 
 import { AioError, ExitCode } from "../errors.ts";
-import { findConfigFile, SEARCH_PATHS } from "../config/layers.ts";
+import {
+  findConfigFile,
+  OVERRIDES_SOURCE,
+  SEARCH_PATHS,
+} from "../config/layers.ts";
 import { DEFAULTS_SOURCE } from "../config/defaults.ts";
-import { printHelp } from "./_args.ts";
+import { parseArgs } from "./_args.ts";
+import { COMMAND_SPECS } from "./specs.ts";
 import type { Command, CommandContext } from "./types.ts";
 import { hasLoggingConf, LOGGING_CONF } from "../logging.ts";
 
-const CHECK_USAGE = `usage: aio check [-h]
-
-Loads the config, its modules and every reference, as aio run would, starts
-nothing, and reports every problem at once: errors (exit 78) and warnings
-(unknown options and sections; exit 0 when there is no error).`;
-
 /** The `check` command: exit 0 when the config is sound, 78 with every problem listed when not. */
 export const checkCommand: Command = {
-  description: "Load and validate everything run would, starting nothing",
+  description: COMMAND_SPECS.check.summary,
   async run(args: string[], context: CommandContext): Promise<number> {
-    if (printHelp("check", args, CHECK_USAGE)) return 0;
+    parseArgs(COMMAND_SPECS.check, args);
     const { source } = context;
     if (
       source.configString === undefined && source.configFile === undefined &&
@@ -40,7 +39,7 @@ export const checkCommand: Command = {
     try {
       const plan = await app.prepare(source);
       const read = [...new Set(plan.config.files)].filter((file) =>
-        file !== DEFAULTS_SOURCE
+        file !== DEFAULTS_SOURCE && file !== OVERRIDES_SOURCE
       );
       if (hasLoggingConf()) read.push(LOGGING_CONF);
       console.log(`aio: read ${read.join(", ") || "no file"}`);

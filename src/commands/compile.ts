@@ -16,53 +16,24 @@ import { readUserConfig, type UserConfig } from "../config/layers.ts";
 import { absolutePath } from "../paths.ts";
 import { findDeno } from "../deno_path.ts";
 import type { Command, CommandContext } from "./types.ts";
-import { parseOptions } from "./_args.ts";
+import { parseArgs } from "./_args.ts";
+import { COMMAND_SPECS } from "./specs.ts";
 
-/** The targets `deno compile --target` accepts. */
-export const COMPILE_TARGETS: readonly string[] = [
-  "x86_64-unknown-linux-gnu",
-  "aarch64-unknown-linux-gnu",
-  "x86_64-pc-windows-msvc",
-  "x86_64-apple-darwin",
-  "aarch64-apple-darwin",
-];
-
-const USAGE =
-  `usage: aio compile [-h] [-o NAME] [--target TARGET] [--entry FILE]
-
-  -o, --output NAME   the binary to write (default: aio-app)
-  --target TARGET     one of ${COMPILE_TARGETS.join(", ")}
-  --entry FILE        write the generated entry module to FILE and stop (no deno compile)`;
+export { COMPILE_TARGETS } from "./specs.ts";
 
 /** The `compile` command. */
 export const compileCommand: Command = {
-  description: "Build a standalone binary of the app with deno compile",
+  description: COMMAND_SPECS.compile.summary,
   async run(args: string[], context: CommandContext): Promise<number> {
-    const values = parseOptions("compile", args, {
-      output: { type: "string", short: "o" },
-      target: { type: "string" },
-      entry: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    });
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
-    const output = values.output ?? "aio-app";
-    if (
-      values.target !== undefined && !COMPILE_TARGETS.includes(values.target)
-    ) {
-      throw new UsageError(
-        `compile: invalid target '${values.target}' (choose from ${
-          COMPILE_TARGETS.map((t) => `'${t}'`).join(", ")
-        })`,
-      );
-    }
-    if (values.entry === undefined) refuseDirectory(output);
+    const parsed = parseArgs(COMMAND_SPECS.compile, args);
+    const output = parsed.value("--output") ?? "aio-app";
+    const target = parsed.value("--target");
+    const entryFile = parsed.value("--entry");
+    if (entryFile === undefined) refuseDirectory(output);
     const entry = await buildEntry(context);
-    if (values.entry !== undefined) {
-      await Deno.writeTextFile(values.entry, entry);
-      console.log(`aio: wrote the compile entry to ${values.entry}`);
+    if (entryFile !== undefined) {
+      await Deno.writeTextFile(entryFile, entry);
+      console.log(`aio: wrote the compile entry to ${entryFile}`);
       return 0;
     }
     const dir = await Deno.makeTempDir({ dir: ".", prefix: ".aio-compile-" });
@@ -76,7 +47,7 @@ export const compileCommand: Command = {
           ...configFlag(),
           "--output",
           output,
-          ...(values.target ? ["--target", values.target] : []),
+          ...(target ? ["--target", target] : []),
           entryPath,
         ],
         stdout: "inherit",

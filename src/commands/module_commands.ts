@@ -23,7 +23,16 @@ export async function loadModuleCommands(
   problems.throwIfAny();
   return new Map(specs.map((spec) => [spec.name, {
     description: spec.description,
+    usage: usageOf(spec.fn),
     run: (args: string[], context: CommandContext) =>
       (spec.fn as ModuleCommand)(args, context.app),
   }]));
+}
+
+/** A module command's `usage` property, when it is one line of text. */
+function usageOf(fn: unknown): string | undefined {
+  const usage = (fn as { usage?: unknown }).usage;
+  return typeof usage === "string" && usage.trim() && !usage.includes("\n")
+    ? usage.trim()
+    : undefined;
 }

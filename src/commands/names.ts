@@ -15,6 +15,7 @@ export const BUILTIN_COMMAND_NAMES = [
   "compile",
   "permissions",
   "unit",
+  "help",
 ] as const;
 
 /** The name of a built-in command. */

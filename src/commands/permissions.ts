@@ -9,12 +9,14 @@ import type { App } from "../app.ts";
 import type { ConfigParser } from "../config/config_parser.ts";
 import { sectionsWithPrefix } from "../config/sections.ts";
 import { configReferences } from "../config_refs.ts";
-import { printHelp } from "./_args.ts";
+import { parseArgs } from "./_args.ts";
+import { COMMAND_SPECS } from "./specs.ts";
 import { logFilePermissions } from "../logging/_permissions.ts";
 import { isFileSource } from "../refs.ts";
 import type { Command, CommandContext } from "./types.ts";
 import { absolutePath } from "../paths.ts";
 import { resolvePath } from "../server/config.ts";
+import { DETACHED_LOG, PIDFILE } from "../detach.ts";
 
 /** The environment variables aio itself reads (all optional). */
 export const AIO_ENV_NAMES: readonly string[] = [
@@ -23,28 +25,38 @@ export const AIO_ENV_NAMES: readonly string[] = [
   "AIO_PIDFILE",
 ];
 
+/** The programs `aio run -d` runs: `sh` to start the background process, `kill -0` to tell whether a pidfile's process lives. */
+export const DETACH_PROGRAMS: readonly string[] = ["kill", "sh"];
+
 /** The permission lists, by flag. */
 export interface PermissionSet {
+  /** `--allow-net`: `host`, `host:port` or `[ipv6]:port`. */
   net: Set<string>;
+  /** `--allow-net` with no list: a UDP server on a non-loopback address answers peers anywhere. */
+  anyNet: boolean;
+  /** `--allow-read` paths. */
   read: Set<string>;
+  /** `--allow-write` paths. */
   write: Set<string>;
+  /** `--allow-env` names. */
   env: Set<string>;
+  /** `--allow-import` hosts. */
   import: Set<string>;
+  /** `--allow-run` programs. */
+  run: Set<string>;
 }
-
-const PERMISSIONS_USAGE =
-  "usage: aio permissions\n\nPrints the deno run flags `aio run` needs for this config, on one line:\n  deno run $(aio permissions) jsr:@aio/app run";
 
 /** The `permissions` command. */
 export const permissionsCommand: Command = {
-  description:
-    "Print the narrowest deno run permission flags this config needs",
+  description: COMMAND_SPECS.permissions.summary,
   async run(args: string[], context: CommandContext): Promise<number> {
-    if (printHelp("permissions", args, PERMISSIONS_USAGE)) return 0;
+    const parsed = parseArgs(COMMAND_SPECS.permissions, args);
     const app = context.app;
     const config = await app.load(context.source);
     try {
-      console.log(formatFlags(permissionsFor(app, config)));
+      const set = permissionsFor(app, config);
+      if (parsed.has("--detach")) addDetach(set, config);
+      console.log(formatFlags(set));
       return 0;
     } finally {
       await app.clear();
@@ -59,10 +71,12 @@ export function permissionsFor(
 ): PermissionSet {
   const set: PermissionSet = {
     net: new Set(),
+    anyNet: false,
     read: new Set([Deno.cwd()]),
     write: new Set(),
     env: new Set(AIO_ENV_NAMES),
     import: new Set(),
+    run: new Set(),
   };
   for (const file of config.files) {
     if (isFileSource(file)) set.read.add(absolutePath(file));
@@ -81,17 +95,54 @@ export function permissionsFor(
   return set;
 }
 
+/**
+ * Adds what `aio run -d` needs: running `sh` (and `kill -0`), and writing
+ * the pidfile and the output log, whose directories it creates. The paths
+ * are `[aio] pidfile` and `[aio] daemon_log` when the config sets them,
+ * else `var/run/aio.pid` and `var/log/aio.log`, from the working directory.
+ */
+export function addDetach(set: PermissionSet, config: ConfigParser): void {
+  for (const program of DETACH_PROGRAMS) set.run.add(program);
+  const pidfile = config.get("aio", "pidfile", { fallback: "" }).trim() ||
+    PIDFILE;
+  const log = config.get("aio", "daemon_log", { fallback: "" }).trim() ||
+    DETACHED_LOG;
+  for (const path of [pidfile, log]) {
+    const file = absolutePath(path);
+    const dir = file.slice(0, file.lastIndexOf("/")) || "/";
+    set.read.add(dir);
+    set.write.add(dir);
+  }
+}
+
 /** The flags, on one line, in a stable order. */
 export function formatFlags(set: PermissionSet): string {
-  const flag = (name: string, values: Set<string>) =>
-    values.size ? [`--allow-${name}=${[...values].sort().join(",")}`] : [];
+  return permissionFlags(set).join(" ");
+}
+
+/** The flags, in a stable order; a host granted whole covers its `host:port` entries. */
+export function permissionFlags(set: PermissionSet): string[] {
+  const flag = (name: string, values: Iterable<string>) => {
+    const list = [...new Set(values)].sort();
+    return list.length ? [`--allow-${name}=${list.join(",")}`] : [];
+  };
+  const hosts = new Set([...set.net].filter((entry) => !hasPort(entry)));
+  const net = [...set.net].filter((entry) =>
+    !hasPort(entry) || !hosts.has(entry.slice(0, entry.lastIndexOf(":")))
+  );
   return [
-    ...flag("net", set.net),
+    ...(set.anyNet ? ["--allow-net"] : flag("net", net)),
     ...flag("read", set.read),
     ...flag("write", set.write),
     ...flag("env", set.env),
     ...flag("import", set.import),
-  ].join(" ");
+    ...flag("run", set.run),
+  ];
+}
+
+/** Whether a net entry names a port: `host:port` or `[v6]:port`, not a bare `[v6]` or host. */
+function hasPort(entry: string): boolean {
+  return /^(\[[^\]]*\]|[^:\[\]]+):\d+$/.test(entry);
 }
 
 function addModule(set: PermissionSet, url: string): void {
@@ -120,13 +171,37 @@ function addServer(
     return;
   }
   const address = get("address") || "0.0.0.0";
+  const host = address.includes(":") ? `[${address}]` : address;
   const port = get("port");
-  set.net.add(port && port !== "0" ? `${address}:${port}` : address);
+  set.net.add(port && port !== "0" ? `${host}:${port}` : host);
+  if (get("transport")?.toLowerCase() === "udp") addUdpPeers(set, address);
   for (const option of ["cert", "key"]) {
     const file = get(option);
     if (file) {
       set.read.add(resolvePath(file, config.source(section, option).file));
     }
+  }
+}
+
+/**
+ * A UDP server answers with `sendTo(peer)`, and Deno checks every peer it
+ * sends to. On a loopback address the peers are this machine (any port):
+ * grant the loopback host. On any other address they can be anywhere, and
+ * `--allow-net` cannot name "every host on every port" narrower than
+ * granting the flag whole.
+ */
+function addUdpPeers(set: PermissionSet, address: string): void {
+  if (address === "localhost") {
+    set.net.add("localhost");
+    set.net.add("127.0.0.1");
+  } else if (/^127\.\d+\.\d+\.\d+$/.test(address)) {
+    // The kernel gives loopback traffic the source 127.0.0.1.
+    set.net.add(address);
+    set.net.add("127.0.0.1");
+  } else if (address === "::1") {
+    set.net.add("[::1]");
+  } else {
+    set.anyNet = true;
   }
 }
 

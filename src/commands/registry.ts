@@ -1,52 +1,78 @@
 /**
  * The built-in commands, by name. Each is imported only when it runs, so
- * `aio config -g` does not pay for the runner, the servers or logging.
+ * `aio config -g` does not pay for the runner, the servers or logging; its
+ * command line ({@linkcode COMMAND_SPECS}) is data the runner reads first.
  *
  * @module
  */
 
-import type { BuiltinCommandName } from "./names.ts";
+import { type BuiltinCommandName, isBuiltinCommand } from "./names.ts";
 import type { Command } from "./types.ts";
+import type { CommandSpec } from "./_args.ts";
+import { COMMAND_SPECS } from "./specs.ts";
+import type { ConfigSourceOptions } from "../config/layers.ts";
+import { mayAddCommands } from "./may_add_commands.ts";
 
-/** A built-in command's description and how to load it. */
+/** A built-in command's command line and how to load it. */
 export interface BuiltinCommand {
-  /** One line for `aio --help`. */
-  description: string;
+  /** Its options, arguments and help. */
+  spec: CommandSpec;
+  /**
+   * Whether it works on the app: the runner imports the app (and with it
+   * logging and the scheduler) only for a command that does.
+   */
+  usesApp:
+    | boolean
+    | ((source: ConfigSourceOptions, args: readonly string[]) => boolean);
   /** Imports the command's module. */
   load(): Promise<Command>;
 }
 
-/** aio's own commands, in the order `--help` lists them. */
+/** aio's own commands, in the order `aio help` lists them. */
 export const BUILTIN_COMMANDS: Readonly<
   Record<BuiltinCommandName, BuiltinCommand>
 > = {
   run: {
-    description: "Run the app: modules, servers, schedules and listeners",
+    spec: COMMAND_SPECS.run,
+    usesApp: true,
     load: async () => (await import("./run.ts")).runCommand,
   },
   config: {
-    description: "Show the config, or get and set values in it",
+    spec: COMMAND_SPECS.config,
+    usesApp: false,
     load: async () => (await import("./config.ts")).configCommand,
   },
   test: {
-    description: "Run the tests of the configured modules",
+    spec: COMMAND_SPECS.test,
+    usesApp: true,
     load: async () => (await import("./test.ts")).testCommand,
   },
   check: {
-    description: "Load and validate everything run would, starting nothing",
+    spec: COMMAND_SPECS.check,
+    usesApp: true,
     load: async () => (await import("./check.ts")).checkCommand,
   },
   compile: {
-    description: "Build a standalone binary of the app with deno compile",
+    spec: COMMAND_SPECS.compile,
+    usesApp: true,
     load: async () => (await import("./compile.ts")).compileCommand,
   },
   permissions: {
-    description:
-      "Print the narrowest deno run permission flags this config needs",
+    spec: COMMAND_SPECS.permissions,
+    usesApp: true,
     load: async () => (await import("./permissions.ts")).permissionsCommand,
   },
   unit: {
-    description: "Print a systemd unit that runs this app",
+    spec: COMMAND_SPECS.unit,
+    usesApp: true,
     load: async () => (await import("./unit.ts")).unitCommand,
+  },
+  help: {
+    spec: COMMAND_SPECS.help,
+    // Only to list or show the config's module commands.
+    usesApp: (source, args) =>
+      !(args.length === 1 && isBuiltinCommand(args[0])) &&
+      mayAddCommands(source),
+    load: async () => (await import("./help.ts")).helpCommand,
   },
 };

@@ -8,26 +8,18 @@ import type { App } from "../app.ts";
 import { exitAfterFlush } from "../exit.ts";
 import { detach, pidfileRelease } from "../detach.ts";
 import type { Command, CommandContext } from "./types.ts";
-import { parseOptions } from "./_args.ts";
+import { parseArgs } from "./_args.ts";
+import { COMMAND_SPECS } from "./specs.ts";
 import { reopenLogFiles } from "../logging.ts";
 
 const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
 /** The `run` command. */
 export const runCommand: Command = {
-  description: "Run the app: modules, servers, schedules and listeners",
+  description: COMMAND_SPECS.run.summary,
   async run(args: string[], context: CommandContext): Promise<number> {
-    const values = parseOptions("run", args, {
-      detach: { type: "boolean", short: "d" },
-      help: { type: "boolean", short: "h" },
-    });
-    if (values.help) {
-      console.log(
-        "usage: aio run [-h] [-d]\n\n  -d, --detach  run in the background: pidfile var/run/aio.pid, output to var/log/aio.log",
-      );
-      return 0;
-    }
-    if (values.detach) return await detach(context);
+    const parsed = parseArgs(COMMAND_SPECS.run, args);
+    if (parsed.has("--detach")) return await detach(context);
     const releasePidfile = pidfileRelease();
     // Listen before starting, so a signal that comes during start-up is not lost.
     const app = context.app;

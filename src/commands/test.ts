@@ -8,7 +8,8 @@
 import type { LoadedModule } from "../app.ts";
 import { UsageError } from "../errors.ts";
 import { findDeno } from "../deno_path.ts";
-import { printHelp } from "./_args.ts";
+import { didYouMean, parseArgs } from "./_args.ts";
+import { COMMAND_SPECS } from "./specs.ts";
 import { findConfigFile } from "../config/layers.ts";
 import { absolutePath } from "../paths.ts";
 import type { Command, CommandContext } from "./types.ts";
@@ -16,22 +17,17 @@ import type { Command, CommandContext } from "./types.ts";
 /** The environment variable that hands the app's config to the tests. */
 export const AIO_CONFIG_ENV = "AIO_CONFIG";
 
-const TEST_USAGE = `usage: aio test [MODULE ...]
-
-Runs each module's *_test.ts files and README.md code blocks with deno test.
-Modules: the arguments, else [aio/testing] modules, else every configured module.`;
-
 /** The `test` command: exit 1 when any module's tests fail. */
 export const testCommand: Command = {
-  description: "Run the tests of the configured modules",
+  description: COMMAND_SPECS.test.summary,
   async run(args: string[], context: CommandContext): Promise<number> {
-    if (printHelp("test", args, TEST_USAGE, { positionals: true })) return 0;
+    const { positionals } = parseArgs(COMMAND_SPECS.test, args);
     const app = context.app;
     const config = await app.load(context.source);
     try {
       const modules = chooseModules(
         app.modules,
-        args,
+        positionals,
         config.getList("aio/testing", "modules", { fallback: [] }),
       );
       const deno = findDeno();
@@ -89,10 +85,12 @@ function chooseModules(
   return wanted.map((name) => {
     const module = all.find((m) => m.specifier === name || m.url === name);
     if (!module) {
+      const configured = all.map((m) => m.specifier);
       throw new UsageError(
-        `test: module '${name}' is not configured (configured: ${
-          all.map((m) => `'${m.specifier}'`).join(", ")
-        })`,
+        `test: module '${name}' is not configured${
+          didYouMean(name, configured) ||
+          ` (configured: ${configured.map((m) => `'${m}'`).join(", ")})`
+        }`,
       );
     }
     return module;

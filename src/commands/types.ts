@@ -28,6 +28,8 @@ export interface CommandContext {
 export interface Command {
   /** One line for `aio help`. */
   description: string;
+  /** What follows the name in its usage line (`NAME [--loud]`); a module command may set it. */
+  usage?: string;
   /** Runs the command; the number (default 0) is aio's exit code. */
   run(
     args: string[],
@@ -39,7 +41,10 @@ export interface Command {
  * A command a module adds with `[aio/commands] NAME = ./mod.ts#fn`: it gets
  * the arguments after its name and the loaded (not started) app; its number
  * is the exit code. Its description for `aio help` is a `description`
- * property, a `description` export beside it, or the first line of its JSDoc.
+ * property, a `description` export beside it, or the first line of its JSDoc;
+ * a `usage` property (`"NAME"`) completes its usage line, `aio greet NAME`.
+ * It gets every argument after its name as it is (`--help` included), so
+ * aio's global options go before the name.
  *
  * @example A `greet` command
  * ```ts

@@ -25,27 +25,17 @@ import {
 } from "../systemd/unit_file.ts";
 import { readAppSettings } from "../settings.ts";
 import { VERSION } from "../version.ts";
-import { parseOptions } from "./_args.ts";
-import { type PermissionSet, permissionsFor } from "./permissions.ts";
+import { parseArgs } from "./_args.ts";
+import { COMMAND_SPECS, DEFAULT_WATCHDOG_S } from "./specs.ts";
+import {
+  permissionFlags,
+  type PermissionSet,
+  permissionsFor,
+} from "./permissions.ts";
 import type { Command, CommandContext } from "./types.ts";
 
-/** `WatchdogSec=` unless `--watchdog` says otherwise. */
-export const DEFAULT_WATCHDOG_S = 30;
-const NOTIFY_MODES = ["native", "helper"] as const;
-type NotifyMode = typeof NOTIFY_MODES[number];
-
-const USAGE =
-  `usage: aio unit [-h] [--name NAME] [--user] [--watchdog SECONDS] [--notify native|helper]
-
-Prints a systemd service unit for this app (Type=notify, reload on SIGHUP,
-the narrowest deno permissions, a sandbox). Save it as NAME.service.
-
-  --name NAME          the unit name (default: the working directory's name)
-  --user               a user unit (systemctl --user) instead of a system one
-  --watchdog SECONDS   WatchdogSec= (default ${DEFAULT_WATCHDOG_S}; 0 for none)
-  --notify native      aio sends sd_notify itself, through --unstable-net (default)
-  --notify helper      through the systemd-notify binary, with no unstable flag
-                       (NotifyAccess=all: systemd-notify sends from its own pid)`;
+export { DEFAULT_WATCHDOG_S } from "./specs.ts";
+type NotifyMode = "native" | "helper";
 
 /** What `aio unit` was asked for. */
 export interface UnitRequest {
@@ -61,19 +51,15 @@ export interface UnitRequest {
 
 /** The `unit` command. */
 export const unitCommand: Command = {
-  description: "Print a systemd unit that runs this app",
+  description: COMMAND_SPECS.unit.summary,
   async run(args: string[], context: CommandContext): Promise<number> {
-    const values = parseOptions("unit", args, {
-      name: { type: "string" },
-      user: { type: "boolean" },
-      watchdog: { type: "string" },
-      notify: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    });
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
-    }
+    const parsed = parseArgs(COMMAND_SPECS.unit, args);
+    const values = {
+      name: parsed.value("--name"),
+      user: parsed.has("--user"),
+      watchdog: parsed.value("--watchdog"),
+      notify: parsed.value("--notify"),
+    };
     const request = unitRequest(values);
     const app = context.app;
     const config = await app.load(context.source);
@@ -120,12 +106,8 @@ function unitRequest(values: {
       `unit: --watchdog takes whole seconds (0 for none), not '${watchdog}'`,
     );
   }
+  // The parser took only 'native' or 'helper'.
   const notify = values.notify ?? "native";
-  if (!NOTIFY_MODES.includes(notify as NotifyMode)) {
-    throw new UsageError(
-      `unit: invalid --notify '${notify}' (choose from 'native', 'helper')`,
-    );
-  }
   return {
     name,
     user: values.user ?? false,
@@ -235,13 +217,6 @@ export function buildServiceUnit(
     },
     warnings,
   };
-}
-
-/** One `--allow-KIND=a,b` flag per kind that has values, in a stable order. */
-function permissionFlags(set: PermissionSet): string[] {
-  const kinds = ["net", "read", "write", "env", "import"] as const;
-  return kinds.filter((kind) => set[kind].size > 0)
-    .map((kind) => `--allow-${kind}=${[...set[kind]].sort().join(",")}`);
 }
 
 /** The notify route's flags: the sockets under %t (/run, or $XDG_RUNTIME_DIR for a user unit). */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ConfigParser } from "./config_parser.ts";
+import { ConfigParser, formatOption } from "./config_parser.ts";
 import { DEFAULT_CONFIG, DEFAULTS_SOURCE } from "./defaults.ts";
 import { readConfigFile } from "./read_file.ts";
 
@@ -35,7 +35,22 @@ export interface ConfigSourceOptions {
   configFile?: string;
   /** Look through {@linkcode SEARCH_PATHS} when neither of the above is given (default true). */
   searchForConfig?: boolean;
+  /** Values that win over every layer, such as `--log-level`'s. */
+  overrides?: readonly ConfigOverride[];
 }
+
+/** A value set from outside the files (the command line's `--log-level`): it wins over every layer. */
+export interface ConfigOverride {
+  /** The section (it need not exist). */
+  section: string;
+  /** The option. */
+  option: string;
+  /** The raw value, in the config's own dialect. */
+  value: string;
+}
+
+/** The name values from {@linkcode ConfigOverride}s report as their file. */
+export const OVERRIDES_SOURCE = "<command line>";
 
 /** The user's config text and its name, or undefined when there is none. */
 export interface UserConfig {
@@ -75,18 +90,22 @@ export function readUserConfig(
 
 /**
  * Stacks the layers into one parser. Module defaults sit between the two
- * reads of the user config so the user always has the last word.
+ * reads of the user config so the user always has the last word, but for
+ * `overrides` (the command line), read last of all.
  *
  * @example
  * ```ts
  * import { buildConfig } from "./layers.ts";
  * const config = buildConfig({ text: "[aio]\nlog_level = DEBUG\n", source: "app.conf" });
  * console.log(config.get("aio", "log_level")); // "DEBUG"
+ * const loud = buildConfig(undefined, [], [{ section: "aio", option: "log_level", value: "ERROR" }]);
+ * console.log(loud.get("aio", "log_level")); // "ERROR"
  * ```
  */
 export function buildConfig(
   user: UserConfig | undefined,
   modules: readonly ModuleDefaults[] = [],
+  overrides: readonly ConfigOverride[] = [],
 ): ConfigParser {
   const parser = new ConfigParser();
   parser.readString(DEFAULT_CONFIG, DEFAULTS_SOURCE);
@@ -95,5 +114,25 @@ export function buildConfig(
     for (const layer of modules) parser.readString(layer.text, layer.source);
     if (user) parser.readString(user.text, user.source);
   }
+  if (overrides.length > 0) {
+    parser.readString(overridesText(overrides), OVERRIDES_SOURCE);
+  }
   return parser;
+}
+
+/** The overrides as one document: a section once, an option once (the last given wins). */
+function overridesText(overrides: readonly ConfigOverride[]): string {
+  const sections = new Map<string, Map<string, string>>();
+  for (const { section, option, value } of overrides) {
+    const options = sections.get(section) ?? new Map<string, string>();
+    options.set(option.toLowerCase(), value);
+    sections.set(section, options);
+  }
+  return [...sections].map(([section, options]) =>
+    `[${section}]\n${
+      [...options].map(([option, value]) => formatOption(option, value)).join(
+        "",
+      )
+    }`
+  ).join("");
 }

@@ -43,6 +43,20 @@ function assertFails(result: Result, code: number, message: RegExp): void {
   assert.match(lines[0], message, context);
 }
 
+/** Asserts a command-line mistake: exit 2, config's usage lines, then one error line matching `message`. */
+function assertUsageError(result: Result, message: RegExp): void {
+  const context = JSON.stringify(result);
+  assert.equal(result.code, 2, context);
+  assert.equal(result.stdout, "", context);
+  const lines = result.stderr.trimEnd().split("\n");
+  assert.match(lines[0], /^usage: aio config /, context);
+  assert.match(lines.at(-1)!, message, context);
+  assert.ok(
+    lines.slice(1, -1).every((line) => line.startsWith("       aio config ")),
+    context,
+  );
+}
+
 async function withDir(
   files: Record<string, string | Uint8Array>,
   test: (dir: string) => Promise<void>,
@@ -302,24 +316,28 @@ Deno.test("aio config -s refuses bad usage, bad values, broken and read-only fil
     assertFails(
       noKey,
       2,
-      /^aio: error: argument -s\/--set: expected SECTION:OPTION, got 'log_level'$/,
+      /^aio: error: config: argument -s\/--set: expected SECTION:OPTION, got 'log_level'$/,
     );
-    assertFails(
+    // Mistakes on the command line come after config's usage lines (the CLI's one shape).
+    assertUsageError(
       noValue,
-      2,
-      /^aio: error: argument -s\/--set: expected 2 arguments/,
+      /^aio: error: config: argument -s\/--set: expected 2 arguments/,
     );
     assertFails(
       both,
       2,
-      /^aio: error: argument -s\/--set: not allowed with argument -g\/--get$/,
+      /^aio: error: config: argument -s\/--set: not allowed with argument -g\/--get$/,
     );
     assertFails(
       badValue,
       2,
-      /^aio: error: Value starts or ends with whitespace/,
+      /^aio: error: config: Value starts or ends with whitespace/,
     );
-    assertFails(badDollar, 2, /^aio: error: Value has a "\$" at position 1/);
+    assertFails(
+      badDollar,
+      2,
+      /^aio: error: config: Value has a "\$" at position 1/,
+    );
     assertFails(
       readOnly,
       1,
@@ -330,7 +348,10 @@ Deno.test("aio config -s refuses bad usage, bad values, broken and read-only fil
       78,
       /^aio: config error: broken\.conf:3: Cannot parse line/,
     );
-    assertFails(unknown, 2, /^aio: error: unrecognized argument: --bogus$/);
+    assertUsageError(
+      unknown,
+      /^aio: error: config: unrecognized option '--bogus'$/,
+    );
     // --debug adds the stack trace the others leave out.
     assert.equal(debug.code, 78);
     assert.match(debug.stderr, /\n\s+at /);
@@ -608,12 +629,12 @@ Deno.test("aio config -s decodes Python's escapes in VALUE; a bad one is a usage
       aio(dir, "config", "-s", "a:k", String.raw`nul\0`),
     ]);
     const messages = [
-      /^aio: error: argument -s\/--set: bad escape in VALUE at position 1: truncated \\xXX escape$/,
-      /^aio: error: argument -s\/--set: bad escape in VALUE at position 0: \\U00110000 is beyond U\+10FFFF$/,
-      /^aio: error: argument -s\/--set: bad escape in VALUE at position 4: a lone "\\" ends the value/,
-      /^aio: error: argument -s\/--set: bad escape in VALUE at position 0: \\N\{NAME\} escapes are not supported/,
-      /^aio: error: Value contains a carriage return/,
-      /^aio: error: Value contains a NUL byte$/,
+      /^aio: error: config: argument -s\/--set: bad escape in VALUE at position 1: truncated \\xXX escape$/,
+      /^aio: error: config: argument -s\/--set: bad escape in VALUE at position 0: \\U00110000 is beyond U\+10FFFF$/,
+      /^aio: error: config: argument -s\/--set: bad escape in VALUE at position 4: a lone "\\" ends the value/,
+      /^aio: error: config: argument -s\/--set: bad escape in VALUE at position 0: \\N\{NAME\} escapes are not supported/,
+      /^aio: error: config: Value contains a carriage return/,
+      /^aio: error: config: Value contains a NUL byte$/,
     ];
     bad.forEach((result, index) => assertFails(result, 2, messages[index]));
     assert.equal(await Deno.readTextFile(`${dir}/aio.conf`), before);
@@ -683,8 +704,14 @@ Deno.test("aio config --unset of what the file does not set exits 5 and writes n
       ],
       [5, /^aio: error: No section 'aio' in missing\.conf: nothing to unset$/],
       [5, /^aio: error: No section 'aio' in aio\.conf: nothing to unset$/],
-      [2, /^aio: error: argument --unset: expected SECTION:OPTION, got 'aio'$/],
-      [2, /^aio: error: argument --json: not allowed with argument --unset$/],
+      [
+        2,
+        /^aio: error: config: argument --unset: expected SECTION:OPTION, got 'aio'$/,
+      ],
+      [
+        2,
+        /^aio: error: config: argument --json: not allowed with argument --unset$/,
+      ],
     ];
     results.forEach((result, index) => assertFails(result, ...expected[index]));
     assert.equal(await Deno.readTextFile(`${dir}/aio.conf`), text);

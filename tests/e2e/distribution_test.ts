@@ -92,7 +92,7 @@ Deno.test("compile refuses an output that is a directory and an unknown target",
   equal(target.code, 2);
   match(
     target.stderr,
-    /invalid target 'pdp11' \(choose from 'x86_64-unknown-linux-gnu'/,
+    /^aio: error: compile: argument --target: invalid choice: 'pdp11' \(choose from 'x86_64-unknown-linux-gnu'/m,
   );
 });
 
