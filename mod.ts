@@ -35,6 +35,7 @@ export type {
 } from "./src/schedule/mod.ts";
 export {
   type BindOptions,
+  type ConnectionLimits,
   createServer,
   type CreateServerOptions,
   type DatagramProtocol,

@@ -22,7 +22,13 @@ export interface BindOptions {
   cert?: string;
   /** The TLS private key, PEM text (not a file name). */
   key?: string;
-  /** Sets `SO_REUSEPORT` (tcp and tls need `--unstable-net`; udp uses `SO_REUSEADDR`). */
+  /**
+   * Sets `SO_REUSEPORT`, so several processes can listen on one port and
+   * the kernel spreads connections among them. tcp, tls and http need
+   * `--unstable-net` (without it the server refuses to start); udp sets
+   * `SO_REUSEADDR` only, so a second process can bind but the last one
+   * bound gets every datagram; unix sockets ignore it.
+   */
   reusePort?: boolean;
 }
 

@@ -6,7 +6,11 @@
  */
 
 import type { BindOptions } from "./bind_options.ts";
-import { listenStream, type StreamServer } from "./tcp.ts";
+import {
+  type ConnectionLimits,
+  listenStream,
+  type StreamServer,
+} from "./tcp.ts";
 import type { ProtocolClass } from "./transport.ts";
 import {
   type DatagramProtocolClass,
@@ -15,7 +19,7 @@ import {
 } from "./udp.ts";
 
 /** Options for {@linkcode createServer}. */
-export interface CreateServerOptions extends BindOptions {
+export interface CreateServerOptions extends BindOptions, ConnectionLimits {
   /** `tcp` (default), `udp`, `unix` (needs `path`) or `tls` (needs `cert` and `key`). */
   transport?: "tcp" | "udp" | "unix" | "tls";
 }

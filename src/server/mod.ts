@@ -26,6 +26,7 @@ export type { CreateServerOptions, ProtocolServer } from "./factory.ts";
 export { HttpServer } from "./http.ts";
 export type { HttpHandler } from "./http.ts";
 export { StreamServer } from "./tcp.ts";
+export type { ConnectionLimits, StreamServerOptions } from "./tcp.ts";
 export { StreamTransport } from "./transport.ts";
 export { DatagramServer } from "./udp.ts";
 export type { Protocol, ProtocolClass, Transport } from "./transport.ts";

@@ -17,6 +17,7 @@ import {
   type ServerSpec,
 } from "./config.ts";
 import type { HttpHandler } from "./http.ts";
+import type { createServer } from "./factory.ts";
 import type { ProtocolClass } from "./transport.ts";
 import type { DatagramProtocolClass } from "./udp.ts";
 
@@ -46,6 +47,10 @@ export interface FactoryOptions {
   key?: string;
   /** `reuse_port`. */
   reusePort: boolean;
+  /** `idle_timeout`, in milliseconds, for a factory to pass on to {@linkcode createServer}. */
+  idleTimeoutMs?: number;
+  /** `max_connections`, for a factory to pass on to {@linkcode createServer}. */
+  maxConnections?: number;
 }
 
 /** A checked `[server/NAME]` section with its references loaded: ready to start. */

@@ -16,6 +16,7 @@ import { serveHttp } from "./http.ts";
 import type { ResolvedServer } from "./resolve.ts";
 import { type ClosableServer, RunningServer, type Server } from "./running.ts";
 import type { ProtocolClass } from "./transport.ts";
+import { readOpenFileLimit } from "./_fd_limit.ts";
 
 const logger = getLogger(["aio", "server"]);
 
@@ -47,6 +48,7 @@ export async function startServers(
   resolved: readonly ResolvedServer[],
   options: StartServersOptions,
 ): Promise<Record<string, Server>> {
+  if (resolved.length > 0) logOpenFileLimit(resolved);
   const servers: Record<string, Server> = {};
   try {
     for (const item of resolved) {
@@ -134,6 +136,10 @@ async function openServer(
 ): Promise<ClosableServer & { addr?: unknown }> {
   const { spec } = resolved;
   const bind = bindOptionsOf(spec);
+  const limits = {
+    idleTimeoutMs: spec.idleTimeoutMs,
+    maxConnections: spec.maxConnections,
+  };
   if (resolved.handler) {
     return serveHttp(resolved.handler, { ...bind, name: logLabel(spec) });
   }
@@ -144,7 +150,7 @@ async function openServer(
       resolved.protocol as ProtocolClass | undefined,
       hostname,
       port,
-      { transport: spec.transport, ...rest },
+      { transport: spec.transport, ...rest, ...limits },
     );
     if (!hasClose(result)) {
       throw errorAt(
@@ -158,6 +164,7 @@ async function openServer(
   }
   return await createServer(resolved.protocol!, {
     ...bind,
+    ...limits,
     name: logLabel(spec),
     transport: spec.transport as "tcp" | "udp" | "unix" | "tls",
   });
@@ -218,4 +225,25 @@ function describe(value: unknown): string {
   if (value === undefined) return "undefined";
   if (typeof value === "object") return "an object without close()";
   return `a ${typeof value}`;
+}
+
+/**
+ * Says what the open file limit is (each connection holds a descriptor),
+ * and warns when a server's `max_connections` cannot be reached under it.
+ */
+function logOpenFileLimit(resolved: readonly ResolvedServer[]): void {
+  const limit = readOpenFileLimit();
+  if (!limit) return;
+  logger.debug(
+    "Open file limit {soft} (hard {hard}); Deno raised the soft limit to the hard one at start",
+    { soft: limit.soft, hard: limit.hard },
+  );
+  for (const { spec } of resolved) {
+    if (spec.maxConnections === undefined) continue;
+    if (spec.maxConnections < limit.soft) continue;
+    logger.warn(
+      "Server {server}: max_connections = {max} cannot be reached: the open file limit is {soft}",
+      { server: spec.name, max: spec.maxConnections, soft: limit.soft },
+    );
+  }
 }
