@@ -17,6 +17,7 @@ import { settlesWithin } from "./_deadline.ts";
 import { AcceptRetry, logAcceptReport, MAX_RETRY_MS } from "./_accept_retry.ts";
 import { removeStaleSocket } from "./_socket_file.ts";
 import { REUSE_PORT_NEEDS_FLAG, unstableNetEnabled } from "./_unstable.ts";
+import type { ObserverOptions, ServerObserver } from "./observer.ts";
 
 const logger = getLogger(["aio", "server"]);
 
@@ -27,7 +28,7 @@ export type HttpHandler = (
 ) => Response | Promise<Response>;
 
 /** Options for {@linkcode serveHttp}: with `cert` and `key` it speaks https. */
-export type HttpServeOptions = BindOptions;
+export interface HttpServeOptions extends BindOptions, ObserverOptions {}
 
 /**
  * Serves `handler`. A handler that throws (or rejects) is logged with the
@@ -62,6 +63,8 @@ export class HttpServer {
   readonly #dispatch: HttpHandler;
   readonly #takesRequest: boolean;
   readonly #retry: AcceptRetry;
+  readonly #observer?: ServerObserver;
+  readonly #observedName: string;
   #name: string;
   #handler: HttpHandler;
   #server: Deno.HttpServer;
@@ -82,9 +85,9 @@ export class HttpServer {
     // Deno builds no Request for a handler that declares no parameter;
     // the indirection keeps that when the handler does.
     this.#takesRequest = handler.length > 0;
-    this.#dispatch = this.#takesRequest
-      ? (request, info) => this.#handler(request, info)
-      : () => (this.#handler as () => Response | Promise<Response>)();
+    this.#observer = options.observer;
+    this.#observedName = options.observedName ?? this.#name;
+    this.#dispatch = this.#makeDispatch();
     this.#retry = new AcceptRetry((report) =>
       logAcceptReport(this.#name, report)
     );
@@ -102,6 +105,11 @@ export class HttpServer {
     return this.#server;
   }
 
+  /** Whether {@linkcode HttpServer.replaceHandler} can take `handler`. */
+  canServe(handler: HttpHandler): boolean {
+    return handler.length === 0 || this.#takesRequest;
+  }
+
   /**
    * Serves requests that arrive from now on with `handler`; requests
    * already running finish on the old one. Returns false (and changes
@@ -109,7 +117,7 @@ export class HttpServer {
    * with one that takes none: Deno then builds no Request to give it.
    */
   replaceHandler(handler: HttpHandler, name: string = this.#name): boolean {
-    if (handler.length > 0 && !this.#takesRequest) return false;
+    if (!this.canServe(handler)) return false;
     this.#handler = handler;
     this.#name = name;
     return true;
@@ -144,6 +152,30 @@ export class HttpServer {
     );
   }
 
+  /**
+   * The function Deno.serve calls: the current handler, with as many
+   * parameters as it declares, and the response's status reported when
+   * an observer wants it (only then: it costs a wrapper per response).
+   */
+  #makeDispatch(): HttpHandler {
+    const observer = this.#observer;
+    if (!observer?.httpResponse) {
+      return this.#takesRequest
+        ? (request, info) => this.#handler(request, info)
+        : () => (this.#handler as () => Response | Promise<Response>)();
+    }
+    const name = this.#observedName;
+    const report = (response: Response): Response => {
+      observer.httpResponse!(name, response.status);
+      return response;
+    };
+    const observed = (result: Response | Promise<Response>) =>
+      result instanceof Promise ? result.then(report) : report(result);
+    return this.#takesRequest
+      ? (request, info) => observed(this.#handler(request, info))
+      : () => observed((this.#handler as () => Response | Promise<Response>)());
+  }
+
   /** Starts Deno.serve on the server's address (`port`: the bound one, on a restart). */
   #listen(port: number): Deno.HttpServer {
     const options = this.#options;
@@ -154,6 +186,7 @@ export class HttpServer {
           server: this.#name,
           error,
         });
+        this.#observer?.httpResponse?.(this.#observedName, 500);
         return new Response("Internal Server Error", { status: 500 });
       },
     };
@@ -180,6 +213,7 @@ export class HttpServer {
   /** Deno's accept loop ended with an error: serve again on the same address. */
   #died(server: Deno.HttpServer, error: unknown): void {
     if (this.#closing || server !== this.#server) return;
+    this.#observer?.acceptFailed?.(this.#observedName);
     this.#retired.push(server);
     this.#scheduleRestart(error);
   }

@@ -19,7 +19,10 @@ export type {
 } from "./resolve.ts";
 export { formatAddr, startServers, stopServers } from "./start.ts";
 export type { StartServersOptions } from "./start.ts";
-export { RunningServer } from "./running.ts";
+export { RunningServer, sameBinding } from "./running.ts";
+export { reconcileServers } from "./reconcile.ts";
+export type { ReconcileResult } from "./reconcile.ts";
+export type { ObserverOptions, ServerObserver } from "./observer.ts";
 export type { Server } from "./running.ts";
 export { createServer } from "./factory.ts";
 export type { CreateServerOptions, ProtocolServer } from "./factory.ts";

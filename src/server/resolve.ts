@@ -17,7 +17,6 @@ import {
   type ServerSpec,
 } from "./config.ts";
 import type { HttpHandler } from "./http.ts";
-import type { createServer } from "./factory.ts";
 import type { ProtocolClass } from "./transport.ts";
 import type { DatagramProtocolClass } from "./udp.ts";
 
@@ -47,9 +46,9 @@ export interface FactoryOptions {
   key?: string;
   /** `reuse_port`. */
   reusePort: boolean;
-  /** `idle_timeout`, in milliseconds, for a factory to pass on to {@linkcode createServer}. */
+  /** `idle_timeout`, in milliseconds, for a factory to pass on to `createServer`. */
   idleTimeoutMs?: number;
-  /** `max_connections`, for a factory to pass on to {@linkcode createServer}. */
+  /** `max_connections`, for a factory to pass on to `createServer`. */
   maxConnections?: number;
 }
 

@@ -11,7 +11,9 @@ import { settlesWithin } from "./_deadline.ts";
 import { HttpServer } from "./http.ts";
 import type { ResolvedServer } from "./resolve.ts";
 import { StreamServer } from "./tcp.ts";
-import { DatagramServer } from "./udp.ts";
+import type { ProtocolClass } from "./transport.ts";
+import { type DatagramProtocolClass, DatagramServer } from "./udp.ts";
+import { logLabel } from "./_label.ts";
 
 const logger = getLogger(["aio", "server"]);
 /** Extra time a user's `close()` gets beyond the shutdown timeout before we stop waiting. */
@@ -66,6 +68,67 @@ export class RunningServer implements Server {
     return this.#resolved;
   }
 
+  /**
+   * Whether {@linkcode RunningServer.replace} can take `resolved` without
+   * a new socket: same kind, address and TLS material
+   * ({@linkcode sameBinding}); for a factory's server, nothing changed at
+   * all (aio cannot reach inside it); for HTTP, a handler Deno will give a
+   * request to when it needs one.
+   */
+  canReplace(resolved: ResolvedServer): boolean {
+    const old = this.#resolved;
+    if (this.#closing || !sameBinding(old, resolved)) return false;
+    if (resolved.factory) {
+      return resolved.factory === old.factory &&
+        resolved.protocol === old.protocol &&
+        resolved.spec.idleTimeoutMs === old.spec.idleTimeoutMs &&
+        resolved.spec.maxConnections === old.spec.maxConnections;
+    }
+    const server = this.server;
+    if (server instanceof HttpServer) return server.canServe(resolved.handler!);
+    return server instanceof StreamServer || server instanceof DatagramServer;
+  }
+
+  /**
+   * Serves `resolved` on the socket this server already holds: new
+   * connections (and HTTP requests) get the new protocol class (or
+   * handler) and limits; connections already open finish on the old
+   * code. Returns false, changing nothing, when
+   * {@linkcode RunningServer.canReplace} says no.
+   */
+  replace(resolved: ResolvedServer): boolean {
+    if (!this.canReplace(resolved)) return false;
+    const server = this.server;
+    const label = logLabel(resolved.spec);
+    if (resolved.factory) {
+      // Nothing changed: the factory's server goes on as it is.
+    } else if (server instanceof StreamServer) {
+      server.replaceProtocol(resolved.protocol as ProtocolClass, label);
+      server.setLimits(resolved.spec);
+    } else if (server instanceof DatagramServer) {
+      server.replaceProtocol(resolved.protocol as DatagramProtocolClass, label);
+    } else if (server instanceof HttpServer) {
+      server.replaceHandler(resolved.handler!, label);
+    }
+    this.#resolved = resolved;
+    return true;
+  }
+
+  /**
+   * Lets go of the listening socket (new connections are refused, or go to
+   * whoever binds the address next) while open connections go on; resolves
+   * once the address is free as far as aio can tell. `close()` then
+   * drains.
+   */
+  async stopAccepting(): Promise<void> {
+    const server = this.server;
+    if (server instanceof StreamServer) return await server.stopAccepting();
+    if (server instanceof DatagramServer) return await server.close();
+    // Deno.serve and a factory's server stop accepting as their close
+    // begins; the drain goes on in the background.
+    this.close().catch(() => {});
+  }
+
   /** Stops the server; see {@linkcode RunningServer}. Calling it again returns the same promise. */
   close(timeoutMs: number = this.#defaultTimeoutMs): Promise<void> {
     this.#closing ??= this.#close(timeoutMs);
@@ -92,4 +155,31 @@ export class RunningServer implements Server {
     }
     await closing;
   }
+}
+
+/**
+ * Whether two resolved sections ask for the same socket: the same kind
+ * (handler, protocol or factory), transport, address, port (0 included),
+ * socket path, `reuse_port` and TLS certificate and key. A server whose
+ * binding is the same keeps its socket across a reload.
+ *
+ * @example
+ * ```ts
+ * import { sameBinding } from "./running.ts";
+ * import type { ResolvedServer } from "./resolve.ts";
+ * declare const before: ResolvedServer, after: ResolvedServer;
+ * if (sameBinding(before, after)) console.log("kept");
+ * ```
+ */
+export function sameBinding(a: ResolvedServer, b: ResolvedServer): boolean {
+  const x = a.spec;
+  const y = b.spec;
+  return kindOf(a) === kindOf(b) && x.transport === y.transport &&
+    x.address === y.address && x.port === y.port && x.path === y.path &&
+    x.reusePort === y.reusePort && x.cert === y.cert && x.key === y.key;
+}
+
+function kindOf(resolved: ResolvedServer): string {
+  if (resolved.factory) return "factory";
+  return resolved.handler ? "handler" : "protocol";
 }

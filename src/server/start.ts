@@ -7,7 +7,9 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import { ConfigError, errorAt, formatSource } from "../config/errors.ts";
+import { ConfigError, errorAt } from "../config/errors.ts";
+import { logLabel } from "./_label.ts";
+import type { ServerObserver } from "./observer.ts";
 import { AioError, firstLine } from "../errors.ts";
 import { bindOptionsOf } from "./bind_options.ts";
 import type { ServerSpec } from "./config.ts";
@@ -24,6 +26,8 @@ const logger = getLogger(["aio", "server"]);
 export interface StartServersOptions {
   /** How long `close()` lets open connections finish by default, in ms. */
   shutdownTimeoutMs: number;
+  /** Hears about connections and responses (for metrics); none by default. */
+  observer?: ServerObserver;
 }
 
 /**
@@ -94,7 +98,7 @@ export async function startServer(
   const { spec } = resolved;
   let server: ClosableServer & { addr?: unknown };
   try {
-    server = await openServer(resolved);
+    server = await openServer(resolved, options.observer);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
@@ -118,30 +122,23 @@ export async function startServer(
   return running;
 }
 
-/**
- * The name a server's failures are logged under: the section's name with
- * the reference that failed and where the config names it, as listeners
- * and schedules are logged.
- */
-export function logLabel(spec: ServerSpec): string {
-  const ref = spec.handler ?? spec.protocol;
-  if (!ref) return spec.name;
-  return `${spec.name} (${ref.value}, ${
-    formatSource(ref.source.file, ref.source.line)
-  })`;
-}
-
 async function openServer(
   resolved: ResolvedServer,
+  observer: ServerObserver | undefined,
 ): Promise<ClosableServer & { addr?: unknown }> {
   const { spec } = resolved;
   const bind = bindOptionsOf(spec);
+  const observed = observer ? { observer, observedName: spec.name } : {};
   const limits = {
     idleTimeoutMs: spec.idleTimeoutMs,
     maxConnections: spec.maxConnections,
   };
   if (resolved.handler) {
-    return serveHttp(resolved.handler, { ...bind, name: logLabel(spec) });
+    return serveHttp(resolved.handler, {
+      ...bind,
+      ...observed,
+      name: logLabel(spec),
+    });
   }
   if (resolved.factory) {
     const { hostname, port, ...rest } = bind;
@@ -165,6 +162,7 @@ async function openServer(
   return await createServer(resolved.protocol!, {
     ...bind,
     ...limits,
+    ...observed,
     name: logLabel(spec),
     transport: spec.transport as "tcp" | "udp" | "unix" | "tls",
   });

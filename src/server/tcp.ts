@@ -12,6 +12,7 @@ import { AcceptRetry, logAcceptReport } from "./_accept_retry.ts";
 import { idleSweepIntervalMs } from "./_idle.ts";
 import { removeSocketFile, removeStaleSocket } from "./_socket_file.ts";
 import { REUSE_PORT_NEEDS_FLAG, unstableNetEnabled } from "./_unstable.ts";
+import type { ObserverOptions, ServerObserver } from "./observer.ts";
 import {
   asError,
   type Protocol,
@@ -39,7 +40,8 @@ export interface ConnectionLimits {
 }
 
 /** Options for {@linkcode listenStream}. */
-export interface StreamListenOptions extends BindOptions, ConnectionLimits {
+export interface StreamListenOptions
+  extends BindOptions, ConnectionLimits, ObserverOptions {
   /** `tcp` (default), `unix` (needs `path`) or `tls` (needs `cert` and `key`). */
   transport?: "tcp" | "unix" | "tls";
 }
@@ -104,15 +106,19 @@ export function listenStream(
   return new StreamServer(listener, protocol, { ...limitsOf(options), name });
 }
 
-function limitsOf(options: ConnectionLimits): ConnectionLimits {
+function limitsOf(
+  options: ConnectionLimits & ObserverOptions,
+): ConnectionLimits & ObserverOptions {
   return {
     idleTimeoutMs: options.idleTimeoutMs,
     maxConnections: options.maxConnections,
+    observer: options.observer,
+    observedName: options.observedName,
   };
 }
 
 /** Options for a {@linkcode StreamServer}. */
-export interface StreamServerOptions extends ConnectionLimits {
+export interface StreamServerOptions extends ConnectionLimits, ObserverOptions {
   /** The server's name, for log messages. */
   name: string;
   /** The unix socket path, removed when the server stops. */
@@ -135,6 +141,8 @@ export class StreamServer {
   readonly #transports = new Set<StreamTransport>();
   readonly #stopped = new AbortController();
   readonly #accepting: Promise<void>;
+  readonly #observer?: ServerObserver;
+  readonly #observedName: string;
   #name: string;
   #protocol: ProtocolClass;
   #maxConnections?: number;
@@ -153,6 +161,8 @@ export class StreamServer {
     this.#listener = listener;
     this.#protocol = protocol;
     this.#name = options.name;
+    this.#observer = options.observer;
+    this.#observedName = options.observedName ?? options.name;
     this.#path = options.path;
     this.addr = listener.addr;
     this.setLimits(options);
@@ -169,6 +179,16 @@ export class StreamServer {
   /** The open connections. */
   get connections(): ReadonlySet<StreamTransport> {
     return this.#transports;
+  }
+
+  /**
+   * Serves connections accepted from now on with `protocol` (and logs
+   * their failures under `name`); open connections keep the protocol
+   * instance they have, so they finish on the old code.
+   */
+  replaceProtocol(protocol: ProtocolClass, name: string = this.#name): void {
+    this.#protocol = protocol;
+    this.#name = name;
   }
 
   /**
@@ -250,6 +270,7 @@ export class StreamServer {
         conn = await this.#listener.accept();
       } catch (error) {
         if (signal.aborted) return;
+        this.#observer?.acceptFailed?.(this.#observedName);
         await sleep(retry.failed(error), signal);
         continue;
       }
@@ -327,11 +348,13 @@ export class StreamServer {
       onLost: this.#onLost,
     });
     this.#transports.add(transport);
+    this.#observer?.connectionOpened?.(this.#observedName);
     transport.start();
   }
 
   readonly #onLost = (transport: StreamTransport): void => {
     this.#transports.delete(transport);
+    this.#observer?.connectionClosed?.(this.#observedName);
     if (this.#resumeAccepting) this.#wakeIfBelowLimit();
   };
 }
