@@ -18,8 +18,12 @@ export const FIRST_RETRY_MS = 5;
 export const MAX_RETRY_MS = 1000;
 /** While accepting keeps failing, one log line per this many ms. */
 export const REPORT_INTERVAL_MS = 10_000;
-/** Accepting has recovered once no accept failed for this many ms. */
-export const QUIET_MS = 1000;
+/**
+ * Accepting has recovered once no accept failed for this many ms: longer
+ * than the longest wait, so a server still retrying is never called
+ * recovered, and no success is needed (the queue may be empty by then).
+ */
+export const QUIET_MS = 2 * MAX_RETRY_MS;
 
 /** What {@linkcode AcceptRetry} reports. */
 export type AcceptReport =
@@ -39,14 +43,14 @@ function scheduleUnref(callback: () => void, ms: number): void {
  * and when to say so. A run of failures (with successes between them, as
  * when descriptors hover at the limit) is one episode: reported when it
  * starts, once per interval while it lasts, and once when no accept has
- * failed for a second.
+ * failed for {@linkcode QUIET_MS}.
  *
  * @example
  * ```ts
  * import { AcceptRetry } from "./_accept_retry.ts";
  * const retry = new AcceptRetry((report) => console.log(report.kind));
  * retry.failed(new Error("Too many open files (os error 24)")); // logs "failing", returns 5
- * retry.succeeded(); // "recovered" follows a second later
+ * retry.succeeded(); // the next failure waits 5 ms again; "recovered" comes 2 s after the last failure
  * ```
  */
 export class AcceptRetry {
@@ -58,7 +62,6 @@ export class AcceptRetry {
   #firstAt = 0;
   #lastAt = 0;
   #reportedAt = 0;
-  #watching = false;
 
   /** Reports through `report`; `now` is the clock (ms) and `schedule` the timer, both replaceable for tests. */
   constructor(
@@ -87,6 +90,7 @@ export class AcceptRetry {
     if (this.#failures === 1) {
       this.#firstAt = this.#reportedAt = now;
       this.#report({ kind: "failing", reason: reasonOf(error) });
+      this.#watchRecovery(QUIET_MS);
     } else if (now - this.#reportedAt >= REPORT_INTERVAL_MS) {
       this.#reportedAt = now;
       this.#report({
@@ -102,18 +106,13 @@ export class AcceptRetry {
   /** Records a good accept: the next failure waits the first wait again. */
   succeeded(): void {
     this.#delay = 0;
-    if (this.#failures > 0 && !this.#watching) this.#watchRecovery(QUIET_MS);
   }
 
   #watchRecovery(ms: number): void {
-    this.#watching = true;
     this.#schedule(() => {
-      this.#watching = false;
-      if (this.#failures === 0) return;
       const quiet = this.#now() - this.#lastAt;
-      if (this.#delay !== 0 || quiet < QUIET_MS) {
-        // Still failing, or failed again since: look again later.
-        if (this.#delay === 0) this.#watchRecovery(QUIET_MS - quiet);
+      if (quiet < QUIET_MS) {
+        this.#watchRecovery(QUIET_MS - quiet);
         return;
       }
       this.#report({
@@ -122,6 +121,7 @@ export class AcceptRetry {
         sinceMs: this.#lastAt - this.#firstAt,
       });
       this.#failures = 0;
+      this.#delay = 0;
     }, ms);
   }
 }
