@@ -68,8 +68,8 @@ export class HttpServer {
   #name: string;
   #handler: HttpHandler;
   #server: Deno.HttpServer;
-  /** Servers whose accept loop died: their open connections may still run. */
-  #retired: Deno.HttpServer[] = [];
+  /** Servers whose accept loop died, shutting down while their open connections finish. */
+  readonly #retired = new Set<Deno.HttpServer>();
   #restartTimer?: ReturnType<typeof setTimeout>;
   #closing?: Promise<void>;
 
@@ -214,7 +214,11 @@ export class HttpServer {
   #died(server: Deno.HttpServer, error: unknown): void {
     if (this.#closing || server !== this.#server) return;
     this.#observer?.acceptFailed?.(this.#observedName);
-    this.#retired.push(server);
+    // Its requests in flight finish; then its resources are released.
+    this.#retired.add(server);
+    server.shutdown().catch(() => {}).finally(() =>
+      this.#retired.delete(server)
+    );
     this.#scheduleRestart(error);
   }
 
