@@ -35,6 +35,7 @@ export type {
 } from "./src/schedule/mod.ts";
 export {
   type BindOptions,
+  type ConnectionLimits,
   createServer,
   type CreateServerOptions,
   type DatagramProtocol,
@@ -44,11 +45,13 @@ export {
   type FactoryOptions,
   type HttpHandler,
   HttpServer,
+  type ObserverOptions,
   type Protocol,
   type ProtocolClass,
   type ProtocolServer,
   type Server,
   type ServerFactory,
+  type ServerObserver,
   StreamServer,
   StreamTransport,
   type Transport,

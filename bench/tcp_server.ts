@@ -13,14 +13,20 @@
  */
 
 import { ConfigParser } from "../src/config/config_parser.ts";
-import { startServers as startServersWith } from "../src/server/mod.ts";
+import {
+  resolveServers,
+  startServers as startServersWith,
+} from "../src/server/mod.ts";
+import { Problems } from "../src/config/problems.ts";
 import { ModuleLoader } from "../src/refs.ts";
 
-/** Starts the servers of `config` with a fresh module loader. */
-const startServers = (
-  config: Parameters<typeof startServersWith>[0],
-  options?: Parameters<typeof startServersWith>[2],
-) => startServersWith(config, new ModuleLoader(), options);
+/** Resolves and starts the servers of `config`, as `aio run` does. */
+async function startServers(config: ConfigParser) {
+  const problems = new Problems();
+  const resolved = await resolveServers(config, new ModuleLoader(), problems);
+  problems.throwIfAny();
+  return await startServersWith(resolved, { shutdownTimeoutMs: 0 });
+}
 
 async function bareEcho(conn: Deno.Conn): Promise<void> {
   const buffer = new Uint8Array(64 * 1024);

@@ -207,7 +207,7 @@ export class App {
     try {
       if (plan.hasServers) {
         const { startServers } = await import("./server/mod.ts");
-        this.servers = await startServers(plan.config, plan.loader, {
+        this.servers = await startServers(plan.servers, {
           shutdownTimeoutMs: this.#shutdownTimeoutMs,
         });
       }

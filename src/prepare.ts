@@ -28,6 +28,7 @@ import type { ModuleLoader, ModuleNamespace } from "./refs.ts";
 import { checkSectionNames } from "./section_names.ts";
 import { type AppSettings, readAppSettings } from "./settings.ts";
 import { resolveSchedules, type ScheduleDefinition } from "./schedule/mod.ts";
+import type { ResolvedServer } from "./server/mod.ts";
 
 /** Everything a config resolves to, ready to start; or the problems that stop it. */
 export interface Plan {
@@ -47,6 +48,8 @@ export interface Plan {
   schedules: ScheduleDefinition[];
   /** Whether the config has `[server/NAME]` sections (the server layer loads only then). */
   hasServers: boolean;
+  /** The `[server/NAME]` sections, their references loaded; nothing bound. */
+  servers: ResolvedServer[];
   /** The `[aio/commands]` commands, loaded. */
   commands: ModuleCommandSpec[];
   /** Every error and warning found; a plan with errors must not start. */
@@ -115,6 +118,7 @@ export async function prepare(
     listeners: [],
     schedules: [],
     hasServers: sectionsWithPrefix(config, "server/").length > 0,
+    servers: [],
     commands: [],
     problems,
   };
@@ -127,10 +131,8 @@ export async function prepare(
   if (plan.hasServers) {
     // The server layer loads only for apps that have servers: start-up
     // time is part of what aio promises.
-    const { checkServers } = await import("./server/mod.ts");
-    for (const error of await checkServers(config, loader)) {
-      problems.error(error);
-    }
+    const { resolveServers } = await import("./server/mod.ts");
+    plan.servers = await resolveServers(config, loader, problems);
   }
   return plan;
 }

@@ -8,8 +8,8 @@
 //   deno run -A stress/mod.ts --quick         # every part, shortened (about 2.5 min)
 //   deno run -A stress/mod.ts --only 1,2      # some parts
 // Per-part sizes: --stop-trials N --crash-trials N --soak-minutes M
-// --fuzz-minutes M --server-fuzz-seconds S --writer-trials N --log-seconds S;
-// --seed N; --json FILE writes the results as JSON.
+// --fuzz-minutes M --server-fuzz-seconds S --writer-trials N --log-seconds S
+// --hostile-rounds N; --seed N; --json FILE writes the results as JSON.
 import { parseArgs } from "node:util";
 import { type PartResult, printResult, seedFrom, timed } from "./_common.ts";
 import { NAME as STOP, stopUnderLoad } from "./stop_under_load.ts";
@@ -22,6 +22,10 @@ import { NAME as NOTHING, nothingRuns } from "./nothing_runs.ts";
 import { leastPrivilege, NAME as PRIVILEGE } from "./least_privilege.ts";
 import { configWriters, NAME as WRITERS } from "./config_writers.ts";
 import { logRotation, NAME as LOG_ROTATION } from "./log_rotation.ts";
+import {
+  NAME as HOSTILE,
+  serverHostileClients,
+} from "./server_hostile_clients.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -37,6 +41,7 @@ const { values } = parseArgs({
     "server-fuzz-seconds": { type: "string" },
     "writer-trials": { type: "string" },
     "log-seconds": { type: "string" },
+    "hostile-rounds": { type: "string" },
   },
 });
 
@@ -110,6 +115,11 @@ await part(
   LOG_ROTATION,
   () => logRotation({ seconds: size("log-seconds", 15, 3), seed }),
 );
+await part("10", HOSTILE, () =>
+  serverHostileClients({
+    rounds: size("hostile-rounds", 5, 2),
+    slowSeconds: quick ? 7 : 12,
+  }));
 
 const minutes = (performance.now() - started) / 60_000;
 console.log(`\n== Summary (${minutes.toFixed(1)} min, seed ${seed})`);

@@ -59,6 +59,10 @@ export interface ServerSpec {
   key?: string;
   /** `reuse_port`, default false. */
   reusePort: boolean;
+  /** `idle_timeout` in milliseconds: close a stream connection on which no byte moved for that long. */
+  idleTimeoutMs?: number;
+  /** `max_connections`: stop accepting while this many stream connections are open. */
+  maxConnections?: number;
 }
 
 /** The options a `[server/NAME]` section may hold. */
@@ -73,7 +77,14 @@ export const SERVER_OPTIONS: readonly string[] = [
   "cert",
   "key",
   "reuse_port",
+  "idle_timeout",
+  "max_connections",
 ];
+
+/** The longest `idle_timeout`: a year, far past any real need and well inside what timers can hold. */
+const MAX_IDLE_TIMEOUT_S = 365 * 24 * 3600;
+/** The transports whose connections aio holds itself, so `idle_timeout` and `max_connections` apply. */
+const STREAM_TRANSPORTS = new Set<ServerTransport>(["tcp", "unix", "tls"]);
 
 /**
  * Reads `section` (a `server/NAME` section) and checks it, reporting every
@@ -131,6 +142,7 @@ function readSpec(reader: SectionReader): ServerSpec {
   const transport = readTransport(reader, !!handler, path, cert ?? key);
   const port = readPort(reader, path);
   checkTls(reader, transport);
+  const limits = readLimits(reader, transport, !!handler);
   return {
     section,
     name,
@@ -144,7 +156,49 @@ function readSpec(reader: SectionReader): ServerSpec {
     cert,
     key,
     reusePort: reader.boolean("reuse_port"),
+    ...limits,
   };
+}
+
+/**
+ * `idle_timeout` and `max_connections`: aio enforces them on the stream
+ * connections it accepts itself (tcp, unix, tls); a factory gets them to
+ * pass on. Deno.serve offers neither, and UDP has no connections, so there
+ * they are errors rather than settings that silently do nothing.
+ */
+function readLimits(
+  reader: SectionReader,
+  transport: ServerTransport,
+  hasHandler: boolean,
+): { idleTimeoutMs?: number; maxConnections?: number } {
+  const idle = reader.number("idle_timeout", {
+    above: 0,
+    max: MAX_IDLE_TIMEOUT_S,
+    what: "a number of seconds above 0 (at most a year)",
+  });
+  const maxConnections = reader.number("max_connections", {
+    min: 1,
+    integer: true,
+    what: "a whole number, 1 or more",
+  });
+  for (const option of ["idle_timeout", "max_connections"]) {
+    if (!reader.has(option)) continue;
+    if (hasHandler) {
+      reader.error(
+        option,
+        "is not supported for HTTP servers (Deno.serve offers no per-connection limits)",
+      );
+    } else if (!STREAM_TRANSPORTS.has(transport) && !reader.has("factory")) {
+      reader.error(
+        option,
+        `applies to connections (tcp, unix, tls), not transport = ${transport}`,
+      );
+    }
+  }
+  const limits: { idleTimeoutMs?: number; maxConnections?: number } = {};
+  if (idle !== undefined) limits.idleTimeoutMs = idle * 1000;
+  if (maxConnections !== undefined) limits.maxConnections = maxConnections;
+  return limits;
 }
 
 function readTransport(

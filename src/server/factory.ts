@@ -6,8 +6,13 @@
  */
 
 import type { BindOptions } from "./bind_options.ts";
-import { listenStream, type StreamServer } from "./tcp.ts";
+import {
+  type ConnectionLimits,
+  listenStream,
+  type StreamServer,
+} from "./tcp.ts";
 import type { ProtocolClass } from "./transport.ts";
+import type { ObserverOptions } from "./observer.ts";
 import {
   type DatagramProtocolClass,
   type DatagramServer,
@@ -15,7 +20,8 @@ import {
 } from "./udp.ts";
 
 /** Options for {@linkcode createServer}. */
-export interface CreateServerOptions extends BindOptions {
+export interface CreateServerOptions
+  extends BindOptions, ConnectionLimits, ObserverOptions {
   /** `tcp` (default), `udp`, `unix` (needs `path`) or `tls` (needs `cert` and `key`). */
   transport?: "tcp" | "udp" | "unix" | "tls";
 }

@@ -1,6 +1,12 @@
 /**
- * HTTP and HTTPS servers for `handler = REF`: `Deno.serve` with the user's
- * handler as is, so requests cost what bare `Deno.serve` costs.
+ * HTTP and HTTPS servers for `handler = REF`: `Deno.serve` calling the
+ * user's handler through one indirection (so a reload can swap it), with
+ * Deno's fast path for handlers that take no request kept.
+ *
+ * When Deno.serve's accept loop dies (it ends on the first failed accept,
+ * such as EMFILE when the process is out of file descriptors), the server
+ * is started again on the same address, 5 ms doubling to 1 s between
+ * tries; connections already open go on.
  *
  * @module
  */
@@ -8,6 +14,10 @@
 import type { BindOptions } from "./bind_options.ts";
 import { getLogger } from "@logtape/logtape";
 import { settlesWithin } from "./_deadline.ts";
+import { AcceptRetry, logAcceptReport, MAX_RETRY_MS } from "./_accept_retry.ts";
+import { removeStaleSocket } from "./_socket_file.ts";
+import { REUSE_PORT_NEEDS_FLAG, unstableNetEnabled } from "./_unstable.ts";
+import type { ObserverOptions, ServerObserver } from "./observer.ts";
 
 const logger = getLogger(["aio", "server"]);
 
@@ -18,7 +28,7 @@ export type HttpHandler = (
 ) => Response | Promise<Response>;
 
 /** Options for {@linkcode serveHttp}: with `cert` and `key` it speaks https. */
-export type HttpServeOptions = BindOptions;
+export interface HttpServeOptions extends BindOptions, ObserverOptions {}
 
 /**
  * Serves `handler`. A handler that throws (or rejects) is logged with the
@@ -38,53 +48,79 @@ export function serveHttp(
   handler: HttpHandler,
   options: HttpServeOptions = {},
 ): HttpServer {
-  const name = options.name ?? "server";
-  const common = {
-    onListen: () => {},
-    onError: (error: unknown) => {
-      logger.error("Server {server}: handler failed: {error}", {
-        server: name,
-        error,
-      });
-      return new Response("Internal Server Error", { status: 500 });
-    },
-  };
-  const tls = options.cert && options.key
-    ? { cert: options.cert, key: options.key }
-    : {};
-  const server = options.path
-    ? Deno.serve({ ...common, path: options.path }, handler)
-    : Deno.serve({
-      ...common,
-      ...tls,
-      hostname: options.hostname ?? "0.0.0.0",
-      port: options.port ?? 0,
-      reusePort: options.reusePort ?? false,
-    }, handler);
-  return new HttpServer(server, name);
+  return new HttpServer(handler, options);
 }
 
 /**
- * A running `Deno.serve` server with a deadline on its graceful shutdown.
+ * A running `Deno.serve` server: a deadline on its graceful shutdown, a
+ * handler that can be replaced while it runs, and a restart on the same
+ * address when Deno's accept loop dies.
  */
 export class HttpServer {
-  /** The server's name. */
-  readonly name: string;
   /** The bound address (the real port when 0 was asked for). */
   readonly addr: Deno.Addr;
-  readonly #server: Deno.HttpServer;
+  readonly #options: HttpServeOptions;
+  readonly #dispatch: HttpHandler;
+  readonly #takesRequest: boolean;
+  readonly #retry: AcceptRetry;
+  readonly #observer?: ServerObserver;
+  readonly #observedName: string;
+  #name: string;
+  #handler: HttpHandler;
+  #server: Deno.HttpServer;
+  /** Servers whose accept loop died, shutting down while their open connections finish. */
+  readonly #retired = new Set<Deno.HttpServer>();
+  #restartTimer?: ReturnType<typeof setTimeout>;
   #closing?: Promise<void>;
 
-  /** Wraps a running `Deno.serve` server. */
-  constructor(server: Deno.HttpServer, name: string) {
-    this.#server = server;
-    this.name = name;
-    this.addr = server.addr;
+  /** Serves `handler` where `options` says; throws what `Deno.serve` throws. */
+  constructor(handler: HttpHandler, options: HttpServeOptions = {}) {
+    if (options.reusePort && !options.path && !unstableNetEnabled()) {
+      // Deno.serve ends the process (it does not throw) without the flag.
+      throw new Error(REUSE_PORT_NEEDS_FLAG);
+    }
+    this.#options = options;
+    this.#name = options.name ?? "server";
+    this.#handler = handler;
+    // Deno builds no Request for a handler that declares no parameter;
+    // the indirection keeps that when the handler does.
+    this.#takesRequest = handler.length > 0;
+    this.#observer = options.observer;
+    this.#observedName = options.observedName ?? this.#name;
+    this.#dispatch = this.#makeDispatch();
+    this.#retry = new AcceptRetry((report) =>
+      logAcceptReport(this.#name, report)
+    );
+    this.#server = this.#listen(options.port ?? 0);
+    this.addr = this.#server.addr;
   }
 
-  /** The underlying `Deno.serve` server. */
+  /** The server's name, for log messages. */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** The running `Deno.serve` server. */
   get server(): Deno.HttpServer {
     return this.#server;
+  }
+
+  /** Whether {@linkcode HttpServer.replaceHandler} can take `handler`. */
+  canServe(handler: HttpHandler): boolean {
+    return handler.length === 0 || this.#takesRequest;
+  }
+
+  /**
+   * Serves requests that arrive from now on with `handler`; requests
+   * already running finish on the old one. Returns false (and changes
+   * nothing) when `handler` takes a request but the server was started
+   * with one that takes none: Deno then builds no Request to give it.
+   */
+  replaceHandler(handler: HttpHandler, name: string = this.#name): boolean {
+    if (!this.canServe(handler)) return false;
+    this.#handler = handler;
+    this.#name = name;
+    return true;
   }
 
   /**
@@ -100,15 +136,113 @@ export class HttpServer {
   }
 
   async #close(timeoutMs: number): Promise<void> {
-    const finished = this.#server.shutdown();
+    clearTimeout(this.#restartTimer);
+    const servers = [this.#server, ...this.#retired];
+    const finished = Promise.all(
+      servers.map((server) => server.shutdown().catch(() => {})),
+    );
     // Give a shutdown with nothing in flight the few ticks it needs even
     // when no time was granted, so close() does not report requests
     // that were already done.
     if (await settlesWithin(finished, Math.max(timeoutMs, 20))) return;
-    this.#server.unref();
+    for (const server of servers) server.unref();
     logger.warn(
       "Server {server}: requests still running after {timeoutMs} ms are left to finish",
-      { server: this.name, timeoutMs },
+      { server: this.#name, timeoutMs },
     );
+  }
+
+  /**
+   * The function Deno.serve calls: the current handler, with as many
+   * parameters as it declares, and the response's status reported when
+   * an observer wants it (only then: it costs a wrapper per response).
+   */
+  #makeDispatch(): HttpHandler {
+    const observer = this.#observer;
+    if (!observer?.httpResponse) {
+      return this.#takesRequest
+        ? (request, info) => this.#handler(request, info)
+        : () => (this.#handler as () => Response | Promise<Response>)();
+    }
+    const name = this.#observedName;
+    const report = (response: Response): Response => {
+      observer.httpResponse!(name, response.status);
+      return response;
+    };
+    const observed = (result: Response | Promise<Response>) =>
+      result instanceof Promise ? result.then(report) : report(result);
+    return this.#takesRequest
+      ? (request, info) => observed(this.#handler(request, info))
+      : () => observed((this.#handler as () => Response | Promise<Response>)());
+  }
+
+  /** Starts Deno.serve on the server's address (`port`: the bound one, on a restart). */
+  #listen(port: number): Deno.HttpServer {
+    const options = this.#options;
+    const common = {
+      onListen: () => {},
+      onError: (error: unknown) => {
+        logger.error("Server {server}: handler failed: {error}", {
+          server: this.#name,
+          error,
+        });
+        this.#observer?.httpResponse?.(this.#observedName, 500);
+        return new Response("Internal Server Error", { status: 500 });
+      },
+    };
+    let server: Deno.HttpServer;
+    if (options.path) {
+      removeStaleSocket(options.path);
+      server = Deno.serve({ ...common, path: options.path }, this.#dispatch);
+    } else {
+      const tls = options.cert && options.key
+        ? { cert: options.cert, key: options.key }
+        : {};
+      server = Deno.serve({
+        ...common,
+        ...tls,
+        hostname: options.hostname ?? "0.0.0.0",
+        port,
+        reusePort: options.reusePort ?? false,
+      }, this.#dispatch);
+    }
+    server.finished.catch((error) => this.#died(server, error));
+    return server;
+  }
+
+  /** Deno's accept loop ended with an error: serve again on the same address. */
+  #died(server: Deno.HttpServer, error: unknown): void {
+    if (this.#closing || server !== this.#server) return;
+    this.#observer?.acceptFailed?.(this.#observedName);
+    // Its requests in flight finish; then its resources are released.
+    this.#retired.add(server);
+    server.shutdown().catch(() => {}).finally(() =>
+      this.#retired.delete(server)
+    );
+    this.#scheduleRestart(error);
+  }
+
+  #scheduleRestart(error: unknown): void {
+    const delay = this.#retry.failed(error);
+    this.#restartTimer = setTimeout(() => this.#restart(), delay);
+  }
+
+  #restart(): void {
+    if (this.#closing) return;
+    const port = "port" in this.addr ? this.addr.port : 0;
+    let server: Deno.HttpServer;
+    try {
+      server = this.#listen(port);
+    } catch (error) {
+      this.#scheduleRestart(error);
+      return;
+    }
+    this.#server = server;
+    // A restarted server that keeps running for the longest retry wait
+    // has recovered; one that dies sooner keeps the wait growing.
+    const settled = setTimeout(() => {
+      if (this.#server === server) this.#retry.succeeded();
+    }, MAX_RETRY_MS);
+    Deno.unrefTimer(settled);
   }
 }

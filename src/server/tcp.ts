@@ -8,6 +8,11 @@
 import type { BindOptions } from "./bind_options.ts";
 import { getLogger } from "@logtape/logtape";
 import { settlesWithin, sleep } from "./_deadline.ts";
+import { AcceptRetry, logAcceptReport } from "./_accept_retry.ts";
+import { idleSweepIntervalMs } from "./_idle.ts";
+import { removeSocketFile, removeStaleSocket } from "./_socket_file.ts";
+import { REUSE_PORT_NEEDS_FLAG, unstableNetEnabled } from "./_unstable.ts";
+import type { ObserverOptions, ServerObserver } from "./observer.ts";
 import {
   asError,
   type Protocol,
@@ -16,12 +21,27 @@ import {
 } from "./transport.ts";
 
 const logger = getLogger(["aio", "server"]);
-/** How long to wait before accepting again after `accept()` failed (e.g. out of file descriptors). */
-const ACCEPT_RETRY_MS = 100;
+/** While `max_connections` holds accepting back, one log line per this many ms. */
+const LIMIT_REPORT_INTERVAL_MS = 60_000;
+
+/** Limits on the connections of a stream server. */
+export interface ConnectionLimits {
+  /**
+   * Close a connection on which no byte moved, in either direction, for
+   * this many milliseconds (`idle_timeout`). Unset: never.
+   */
+  idleTimeoutMs?: number;
+  /**
+   * While this many connections are open, stop accepting: newcomers wait
+   * in the kernel's listen queue, as nginx and HAProxy have them wait
+   * (`max_connections`). Unset: no limit.
+   */
+  maxConnections?: number;
+}
 
 /** Options for {@linkcode listenStream}. */
-/** Options for {@linkcode listenStream}. */
-export interface StreamListenOptions extends BindOptions {
+export interface StreamListenOptions
+  extends BindOptions, ConnectionLimits, ObserverOptions {
   /** `tcp` (default), `unix` (needs `path`) or `tls` (needs `cert` and `key`). */
   transport?: "tcp" | "unix" | "tls";
 }
@@ -55,14 +75,18 @@ export function listenStream(
     if (!options.path) throw new TypeError("A unix server needs a path");
     removeStaleSocket(options.path);
     const listener = Deno.listen({ transport: "unix", path: options.path });
-    return new StreamServer(listener, protocol, { name, path: options.path });
+    return new StreamServer(listener, protocol, {
+      ...limitsOf(options),
+      name,
+      path: options.path,
+    });
   }
   const hostname = options.hostname ?? "0.0.0.0";
   const port = options.port ?? 0;
   if (options.reusePort && !unstableNetEnabled()) {
     // Deno.listen ends the process (it does not throw) when reusePort is
     // asked for without --unstable-net, so refuse first.
-    throw new Error("reuse_port on tcp and tls needs deno run --unstable-net");
+    throw new Error(REUSE_PORT_NEEDS_FLAG);
   }
   const reuse = options.reusePort ? { reusePort: true } : {};
   if (transport === "tls") {
@@ -76,49 +100,119 @@ export function listenStream(
       key: options.key,
       ...reuse,
     });
-    return new StreamServer(listener, protocol, { name });
+    return new StreamServer(listener, protocol, { ...limitsOf(options), name });
   }
   const listener = Deno.listen({ hostname, port, ...reuse });
-  return new StreamServer(listener, protocol, { name });
+  return new StreamServer(listener, protocol, { ...limitsOf(options), name });
+}
+
+function limitsOf(
+  options: ConnectionLimits & ObserverOptions,
+): ConnectionLimits & ObserverOptions {
+  return {
+    idleTimeoutMs: options.idleTimeoutMs,
+    maxConnections: options.maxConnections,
+    observer: options.observer,
+    observedName: options.observedName,
+  };
+}
+
+/** Options for a {@linkcode StreamServer}. */
+export interface StreamServerOptions extends ConnectionLimits, ObserverOptions {
+  /** The server's name, for log messages. */
+  name: string;
+  /** The unix socket path, removed when the server stops. */
+  path?: string;
 }
 
 /**
  * A listening stream server. `close(timeoutMs)` stops accepting at once,
  * lets open connections finish on their own for up to `timeoutMs`, then
  * aborts the rest (their protocols get `connectionLost`).
+ *
+ * When `accept()` fails (out of file descriptors, say) it waits and tries
+ * again, 5 ms doubling to 1 s, and logs it once per 10 s while it lasts.
  */
 export class StreamServer {
-  /** The server's name. */
-  readonly name: string;
   /** The bound address (the real port when 0 was asked for). */
   readonly addr: Deno.Addr;
   readonly #listener: Deno.Listener;
-  readonly #protocol: ProtocolClass;
   readonly #path?: string;
   readonly #transports = new Set<StreamTransport>();
   readonly #stopped = new AbortController();
   readonly #accepting: Promise<void>;
+  readonly #observer?: ServerObserver;
+  readonly #observedName: string;
+  #name: string;
+  #protocol: ProtocolClass;
+  #maxConnections?: number;
+  #idleTimeoutMs?: number;
+  #idleTimer?: ReturnType<typeof setInterval>;
+  #resumeAccepting?: () => void;
+  #limitReportedAt = -Infinity;
   #closing?: Promise<void>;
 
   /** Serves `protocol` on an open `listener`. */
   constructor(
     listener: Deno.Listener,
     protocol: ProtocolClass,
-    options: { name: string; path?: string },
+    options: StreamServerOptions,
   ) {
     this.#listener = listener;
     this.#protocol = protocol;
-    this.name = options.name;
+    this.#name = options.name;
+    this.#observer = options.observer;
+    this.#observedName = options.observedName ?? options.name;
     this.#path = options.path;
     this.addr = listener.addr;
+    this.setLimits(options);
     this.#accepting = this.#acceptLoop().then(() => {
       if (this.#path) removeSocketFile(this.#path);
     });
   }
 
+  /** The server's name, for log messages. */
+  get name(): string {
+    return this.#name;
+  }
+
   /** The open connections. */
   get connections(): ReadonlySet<StreamTransport> {
     return this.#transports;
+  }
+
+  /**
+   * Serves connections accepted from now on with `protocol` (and logs
+   * their failures under `name`); open connections keep the protocol
+   * instance they have, so they finish on the old code.
+   */
+  replaceProtocol(protocol: ProtocolClass, name: string = this.#name): void {
+    this.#protocol = protocol;
+    this.#name = name;
+  }
+
+  /**
+   * Applies new limits to the running server: a lower `maxConnections`
+   * holds accepting back until enough connections have closed (none is
+   * cut), a new `idleTimeoutMs` applies to the open connections too.
+   */
+  setLimits(limits: ConnectionLimits): void {
+    this.#maxConnections = limits.maxConnections;
+    if (limits.idleTimeoutMs !== this.#idleTimeoutMs) {
+      clearInterval(this.#idleTimer);
+      this.#idleTimer = undefined;
+      this.#idleTimeoutMs = limits.idleTimeoutMs;
+      if (limits.idleTimeoutMs !== undefined && !this.#stopped.signal.aborted) {
+        const timer = setInterval(
+          () => this.#closeIdle(),
+          idleSweepIntervalMs(limits.idleTimeoutMs),
+        );
+        // The listener keeps the process alive; the sweep must not.
+        Deno.unrefTimer(timer);
+        this.#idleTimer = timer;
+      }
+    }
+    this.#wakeIfBelowLimit();
   }
 
   /**
@@ -138,6 +232,7 @@ export class StreamServer {
   stopAccepting(): Promise<void> {
     if (!this.#stopped.signal.aborted) {
       this.#stopped.abort();
+      this.#wake();
       try {
         this.#listener.close();
       } catch {
@@ -153,6 +248,7 @@ export class StreamServer {
       const lost = [...this.#transports].map((transport) => transport.lost);
       await settlesWithin(Promise.all(lost), timeoutMs);
     }
+    clearInterval(this.#idleTimer);
     const left = [...this.#transports];
     for (const transport of left) transport.abort();
     await Promise.all(left.map((transport) => transport.lost));
@@ -160,24 +256,78 @@ export class StreamServer {
 
   async #acceptLoop(): Promise<void> {
     const signal = this.#stopped.signal;
+    const retry = new AcceptRetry((report) =>
+      logAcceptReport(this.#name, report)
+    );
     while (!signal.aborted) {
+      if (this.#atLimit()) {
+        this.#reportLimit();
+        await new Promise<void>((resolve) => this.#resumeAccepting = resolve);
+        continue;
+      }
       let conn: Deno.Conn;
       try {
         conn = await this.#listener.accept();
       } catch (error) {
         if (signal.aborted) return;
-        logger.error("Server {server}: accept failed: {error}", {
-          server: this.name,
-          error,
-        });
-        await sleep(ACCEPT_RETRY_MS, signal);
+        this.#observer?.acceptFailed?.(this.#observedName);
+        await sleep(retry.failed(error), signal);
         continue;
       }
+      if (retry.failing) retry.succeeded();
       if (signal.aborted) {
         conn.close();
         return;
       }
       this.#serve(conn);
+    }
+  }
+
+  #atLimit(): boolean {
+    return this.#maxConnections !== undefined &&
+      this.#transports.size >= this.#maxConnections;
+  }
+
+  #reportLimit(): void {
+    const now = performance.now();
+    if (now - this.#limitReportedAt < LIMIT_REPORT_INTERVAL_MS) return;
+    this.#limitReportedAt = now;
+    logger.warn(
+      "Server {server}: max_connections ({max}) reached; new connections wait until one closes",
+      { server: this.#name, max: this.#maxConnections },
+    );
+  }
+
+  #wakeIfBelowLimit(): void {
+    if (this.#resumeAccepting && !this.#atLimit()) this.#wake();
+  }
+
+  #wake(): void {
+    const resume = this.#resumeAccepting;
+    this.#resumeAccepting = undefined;
+    resume?.();
+  }
+
+  #closeIdle(): void {
+    const timeoutMs = this.#idleTimeoutMs;
+    if (timeoutMs === undefined) return;
+    const now = performance.now();
+    for (const transport of this.#transports) {
+      if (transport.idleFor(now) < timeoutMs) continue;
+      logger.debug(
+        "Server {server}: closing a connection idle for {seconds} s",
+        {
+          server: this.#name,
+          seconds: timeoutMs / 1000,
+        },
+      );
+      transport.abort(
+        new Deno.errors.TimedOut(
+          `No data in either direction for ${
+            timeoutMs / 1000
+          } s (idle_timeout)`,
+        ),
+      );
     }
   }
 
@@ -187,41 +337,24 @@ export class StreamServer {
       protocol = new this.#protocol();
     } catch (error) {
       logger.error("Server {server}: protocol constructor failed: {error}", {
-        server: this.name,
+        server: this.#name,
         error: asError(error),
       });
       conn.close();
       return;
     }
     const transport = new StreamTransport(conn, protocol, {
-      name: this.name,
-      onLost: (done) => this.#transports.delete(done),
+      name: this.#name,
+      onLost: this.#onLost,
     });
     this.#transports.add(transport);
+    this.#observer?.connectionOpened?.(this.#observedName);
     transport.start();
   }
-}
 
-function unstableNetEnabled(): boolean {
-  return typeof (Deno as { listenDatagram?: unknown }).listenDatagram ===
-    "function";
-}
-
-/** Removes a socket file left behind by an earlier run, as asyncio does before it binds. */
-function removeStaleSocket(path: string): void {
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.lstatSync(path);
-  } catch {
-    return;
-  }
-  if (info.isSocket) removeSocketFile(path);
-}
-
-function removeSocketFile(path: string): void {
-  try {
-    Deno.removeSync(path);
-  } catch {
-    // Gone already.
-  }
+  readonly #onLost = (transport: StreamTransport): void => {
+    this.#transports.delete(transport);
+    this.#observer?.connectionClosed?.(this.#observedName);
+    if (this.#resumeAccepting) this.#wakeIfBelowLimit();
+  };
 }

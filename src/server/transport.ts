@@ -145,6 +145,9 @@ export class StreamTransport implements Transport {
   #readPaused = false;
   #resumeReading?: () => void;
   #drainWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  // Whether bytes moved since the last idle sweep, and when a sweep first saw none (see _idle.ts).
+  #active = true;
+  #quietSince = 0;
   // Made only when someone waits (a server closing), so idle connections stay small.
   #lostPromise?: Promise<void>;
   #resolveLost?: () => void;
@@ -232,10 +235,27 @@ export class StreamTransport implements Transport {
     if (!this.#writing) this.#lose();
   }
 
-  /** See {@linkcode Transport.abort}. */
-  abort(): void {
+  /**
+   * See {@linkcode Transport.abort}. `reason`, when given, is the error
+   * `connectionLost` gets (an idle timeout, say).
+   */
+  abort(reason?: Error): void {
     this.#closing = true;
-    this.#lose();
+    this.#lose(reason);
+  }
+
+  /**
+   * How long, in ms as of `now` (`performance.now()`), no byte has moved in
+   * either direction, as far as the sweeps that call this can tell: the
+   * first call after bytes moved answers 0 and starts counting from `now`.
+   */
+  idleFor(now: number): number {
+    if (this.#active) {
+      this.#active = false;
+      this.#quietSince = now;
+      return 0;
+    }
+    return now - this.#quietSince;
   }
 
   /** See {@linkcode Transport.isClosing}. */
@@ -264,6 +284,7 @@ export class StreamTransport implements Transport {
         this.#eof();
         return;
       }
+      this.#active = true;
       if (this.#closing) continue;
       const data = copyChunk(buffer, count);
       if (count === buffer.length && count < MAX_READ_SIZE) {
@@ -328,6 +349,7 @@ export class StreamTransport implements Transport {
 
   readonly #onWritten = (written: number): void => {
     if (this.#lost) return;
+    this.#active = true;
     this.#buffered -= written;
     const chunk = this.#inFlight!;
     if (this.#readPaused && this.#buffered <= LOW_WATER_MARK) this.#resume();

@@ -100,20 +100,19 @@ export async function listenUdp(
 
 /** A bound UDP endpoint serving one protocol instance. */
 export class DatagramServer implements DatagramTransport {
-  /** The server's name. */
-  readonly name: string;
   /** The bound address (the real port when 0 was asked for). */
   readonly addr: Deno.NetAddr;
   /** Always `undefined`: the endpoint is not connected to one peer. */
   readonly remoteAddr: undefined = undefined;
   readonly #socket: dgram.Socket;
-  readonly #protocol: DatagramProtocol;
+  #protocol: DatagramProtocol;
+  #name: string;
   #closing = false;
   #closed: Promise<void>;
 
   /** Serves `protocol` on a bound `socket` and calls its `connectionMade`. */
   constructor(socket: dgram.Socket, protocol: DatagramProtocol, name: string) {
-    this.name = name;
+    this.#name = name;
     this.#socket = socket;
     this.#protocol = protocol;
     const bound = socket.address();
@@ -130,13 +129,37 @@ export class DatagramServer implements DatagramTransport {
         hostname: info.address,
         port: info.port,
       };
+      const current = this.#protocol;
       this.#call(
         "datagramReceived",
-        () => protocol.datagramReceived(data, from),
+        () => current.datagramReceived(data, from),
       );
     });
     socket.on("error", (error: Error) => this.#error(error));
     this.#call("connectionMade", () => protocol.connectionMade?.(this));
+  }
+
+  /** The server's name, for log messages. */
+  get name(): string {
+    return this.#name;
+  }
+
+  /**
+   * Hands the endpoint to a new instance of `protocol`: it gets
+   * `connectionMade` now and every datagram from now on; the old instance
+   * gets `connectionLost()`. Failures are logged under `name` from then on.
+   */
+  replaceProtocol(
+    protocol: DatagramProtocolClass,
+    name: string = this.#name,
+  ): void {
+    if (this.#closing) return;
+    const next = new protocol();
+    const old = this.#protocol;
+    this.#protocol = next;
+    this.#name = name;
+    this.#call("connectionMade", () => next.connectionMade?.(this));
+    this.#call("connectionLost", () => old.connectionLost?.());
   }
 
   /** The bound address. */
@@ -185,7 +208,7 @@ export class DatagramServer implements DatagramTransport {
       this.#call("errorReceived", () => this.#protocol.errorReceived?.(error));
       return;
     }
-    logger.warn("Server {server}: {error}", { server: this.name, error });
+    logger.warn("Server {server}: {error}", { server: this.#name, error });
   }
 
   #call(method: string, callback: () => unknown): void {
@@ -203,7 +226,7 @@ export class DatagramServer implements DatagramTransport {
     // One endpoint serves every peer, so a failing callback is logged and
     // the endpoint goes on (closing it would stop the whole server).
     logger.error("Server {server}: {method} failed: {error}", {
-      server: this.name,
+      server: this.#name,
       method,
       error,
     });

@@ -108,3 +108,71 @@ Deno.test("a server port outside the flags aio permissions printed is refused by
     /Cannot start server \[server\/x\] on 127\.0\.0\.1:47012: .*net access/i,
   );
 });
+
+const pidFixture = new URL("../fixtures/servers/pid.ts", import.meta.url)
+  .pathname;
+
+Deno.test("reuse_port on tcp or http without --unstable-net fails start-up with one line naming the flag", async () => {
+  for (const ref of ["protocol = ", "handler = "]) {
+    const option = ref.startsWith("protocol")
+      ? `${ref}${pidFixture}#PidProtocol`
+      : `${ref}${pidFixture}#pidHandler`;
+    const dir = await tempApp(
+      `[server/shared]\n${option}\naddress = 127.0.0.1\nport = 0\nreuse_port = yes\n`,
+    );
+    const result = await runCli(["run"], { cwd: dir });
+    equal(result.code, 1, result.stderr);
+    match(
+      result.stderr,
+      /^aio: error: Cannot start server \[server\/shared\] on 127\.0\.0\.1:0: reuse_port on tcp, tls and http needs deno run --unstable-net$/m,
+    );
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("reuse_port with --unstable-net: two aio processes share one tcp and one http port", async () => {
+  const free = () => {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    listener.close();
+    return listener.addr.port;
+  };
+  const [tcpPort, httpPort] = [free(), free()];
+  const dir = await tempApp(`[listen/ports]
+aio-started = ${fixtures}ports.ts#printPorts
+
+[server/tcp]
+protocol = ${pidFixture}#PidProtocol
+address = 127.0.0.1
+port = ${tcpPort}
+reuse_port = yes
+
+[server/http]
+handler = ${pidFixture}#pidHandler
+address = 127.0.0.1
+port = ${httpPort}
+reuse_port = yes
+`);
+  const flags = { cwd: dir, denoFlags: ["-A", "--unstable-net"] };
+  const aios = [new CliProcess(["run"], flags), new CliProcess(["run"], flags)];
+  try {
+    for (const aio of aios) await aio.waitFor(/PORTS \{.*\}\n/);
+    const pids = new Set(aios.map((aio) => String(aio.child.pid)));
+    const tcpSeen = new Set<string>();
+    const httpSeen = new Set<string>();
+    for (let i = 0; i < 60 && (tcpSeen.size < 2 || httpSeen.size < 2); i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: tcpPort });
+      tcpSeen.add(await readAll(conn));
+      conn.close();
+      const client = Deno.createHttpClient({});
+      const response = await fetch(`http://127.0.0.1:${httpPort}/`, { client });
+      httpSeen.add(await response.text());
+      client.close();
+    }
+    equal([...tcpSeen].sort().join(), [...pids].sort().join());
+    equal([...httpSeen].sort().join(), [...pids].sort().join());
+  } finally {
+    for (const aio of aios) aio.kill("SIGTERM");
+  }
+  for (const aio of aios) equal((await aio.done()).code, 0);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -195,3 +195,63 @@ Deno.test("config: a slip of an option that is set itself is only a warning", ()
   assert.deepEqual(errors, []);
   assert.equal(warnings.length, 1);
 });
+
+Deno.test("config: idle_timeout and max_connections are read for connection servers and factories", () => {
+  const tcp = check(
+    "[server/x]\nprotocol = ./a.ts\nport = 0\nidle_timeout = 2.5\nmax_connections = 100\n",
+  );
+  assert.deepEqual(tcp.errors, []);
+  assert.equal(tcp.spec?.idleTimeoutMs, 2500);
+  assert.equal(tcp.spec?.maxConnections, 100);
+  const unix = check(
+    "[server/x]\nprotocol = ./a.ts\npath = /tmp/a.sock\nidle_timeout = 1\n",
+  );
+  assert.equal(unix.spec?.idleTimeoutMs, 1000);
+  const factory = check(
+    "[server/x]\nfactory = ./a.ts#f\ntransport = udp\nport = 0\nmax_connections = 3\n",
+  );
+  assert.deepEqual(factory.errors, []);
+  assert.equal(factory.spec?.maxConnections, 3);
+  const plain = check("[server/x]\nprotocol = ./a.ts\nport = 0\n");
+  assert.equal("idleTimeoutMs" in plain.spec!, false);
+  assert.equal("maxConnections" in plain.spec!, false);
+});
+
+Deno.test("config: bad idle_timeout and max_connections values name their line", () => {
+  const line = (option: string, value: string) =>
+    errorsOf(`[server/x]\nprotocol = ./a.ts\nport = 0\n${option} = ${value}\n`);
+  for (const value of ["0", "-1", "soon", "nan", "inf", "1e9"]) {
+    assert.deepEqual(line("idle_timeout", value), [
+      `${FILE}:4: [server/x] idle_timeout: must be a number of seconds above 0 (at most a year), not ${
+        JSON.stringify(value)
+      }`,
+    ]);
+  }
+  for (const value of ["0", "-3", "2.5", "many"]) {
+    assert.deepEqual(line("max_connections", value), [
+      `${FILE}:4: [server/x] max_connections: must be a whole number, 1 or more, not ${
+        JSON.stringify(value)
+      }`,
+    ]);
+  }
+});
+
+Deno.test("config: idle_timeout and max_connections are errors where aio cannot enforce them", () => {
+  assert.deepEqual(
+    errorsOf(
+      "[server/x]\nhandler = ./a.ts#h\nport = 0\nidle_timeout = 5\nmax_connections = 10\n",
+    ),
+    [
+      `${FILE}:4: [server/x] idle_timeout: is not supported for HTTP servers (Deno.serve offers no per-connection limits)`,
+      `${FILE}:5: [server/x] max_connections: is not supported for HTTP servers (Deno.serve offers no per-connection limits)`,
+    ],
+  );
+  assert.deepEqual(
+    errorsOf(
+      "[server/x]\nprotocol = ./a.ts\ntransport = udp\nport = 0\nidle_timeout = 5\n",
+    ),
+    [
+      `${FILE}:5: [server/x] idle_timeout: applies to connections (tcp, unix, tls), not transport = udp`,
+    ],
+  );
+});

@@ -4,6 +4,7 @@ import { ConfigParser } from "../../src/config/config_parser.ts";
 import { ConfigError } from "../../src/config/errors.ts";
 import { AioError, ConfigErrors } from "../../src/errors.ts";
 import {
+  resolveServers,
   RunningServer,
   type Server,
   startServers as startServersWith,
@@ -20,12 +21,20 @@ import {
   writeAll,
 } from "./_helpers.ts";
 import { ModuleLoader } from "../../src/refs.ts";
+import { Problems } from "../../src/config/problems.ts";
 
-/** Starts the servers of `config` with a fresh module loader. */
-const startServers = (
-  config: Parameters<typeof startServersWith>[0],
-  options?: Parameters<typeof startServersWith>[2],
-) => startServersWith(config, new ModuleLoader(), options);
+/** Resolves the servers of `config` with a fresh module loader and starts them, as `aio run` does. */
+async function startServers(
+  config: ConfigParser,
+  options: { shutdownTimeoutMs?: number } = {},
+): Promise<Record<string, Server>> {
+  const problems = new Problems();
+  const resolved = await resolveServers(config, new ModuleLoader(), problems);
+  problems.throwIfAny();
+  return await startServersWith(resolved, {
+    shutdownTimeoutMs: options.shutdownTimeoutMs ?? 0,
+  });
+}
 
 const FILE = "/srv/app/aio.conf";
 const PROTOCOLS = fixture("protocols.ts");
