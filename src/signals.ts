@@ -25,6 +25,25 @@ export interface ListenOptions {
 }
 
 /**
+ * What {@linkcode Signals} needs to send some signals to other processes
+ * too; aio's cluster layer implements it on NATS.
+ */
+export interface SignalBridge {
+  /**
+   * Whether `signal` goes to other processes. Called on each emit while the
+   * bridge is set, so it should be cheap.
+   */
+  matches(signal: string): boolean;
+  /**
+   * Sends `message` to the other processes. Throws, before sending
+   * anything, for a message it cannot send; the emit then rejects with that
+   * error and no listener runs. The emit waits for the returned promise
+   * after its listeners, and rejects with its error if it rejects.
+   */
+  publish(signal: string, message: unknown): Promise<void>;
+}
+
+/**
  * The listeners of one signal. `order` is rebuilt only after a change, so an
  * emit takes it without copying, and a change made during an emit makes a
  * new array instead of touching the one that emit holds.
@@ -47,6 +66,19 @@ interface SignalListeners {
  */
 export class Signals {
   #signals = new Map<string, SignalListeners>();
+  #bridge: SignalBridge | undefined;
+
+  /**
+   * Sends the signals that `bridge` matches to other processes as well:
+   * {@linkcode Signals.emit} publishes them through the bridge and runs the
+   * local listeners. Messages from other processes come in through
+   * {@linkcode Signals.emitLocal}. `undefined` removes the bridge.
+   *
+   * @param bridge The bridge, or `undefined` for none.
+   */
+  setBridge(bridge: SignalBridge | undefined): void {
+    this.#bridge = bridge;
+  }
 
   /**
    * Adds `listener` to `signal`. A listener already there stays where it is
@@ -104,6 +136,10 @@ export class Signals {
    * await signals.emit("boom").catch((error) => console.log(error.message)); // "no"
    * ```
    *
+   * When a bridge is set (see {@linkcode Signals.setBridge}) and matches
+   * `signal`, the message is also published through it, and the emit
+   * settles once both the listeners and the publish have.
+   *
    * @param signal The signal's name.
    * @param message Handed to each listener.
    * @returns The listeners' results, in listen order; `[]` when nobody
@@ -111,6 +147,23 @@ export class Signals {
    * several fail; each failure is logged.
    */
   emit(signal: string, message?: unknown): Promise<unknown[]> {
+    const bridge = this.#bridge;
+    if (bridge !== undefined && bridge.matches(signal)) {
+      return this.#emitBridged(bridge, signal, message);
+    }
+    return this.emitLocal(signal, message);
+  }
+
+  /**
+   * Calls the listeners of `signal` in this process only, bridge or not:
+   * for messages that came from another process. Otherwise as
+   * {@linkcode Signals.emit}.
+   *
+   * @param signal The signal's name.
+   * @param message Handed to each listener.
+   * @returns The listeners' results, in listen order.
+   */
+  emitLocal(signal: string, message?: unknown): Promise<unknown[]> {
     const entry = this.#signals.get(signal);
     if (entry === undefined) return Promise.resolve([]);
     const order = orderOf(entry);
@@ -123,6 +176,24 @@ export class Signals {
   /** Removes every listener of every signal. */
   clear() {
     this.#signals.clear();
+  }
+
+  #emitBridged(
+    bridge: SignalBridge,
+    signal: string,
+    message: unknown,
+  ): Promise<unknown[]> {
+    let published: Promise<void>;
+    try {
+      published = bridge.publish(signal, message);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // Marked handled now: a listener's error is the one emit reports first.
+    published.catch(() => {});
+    return this.emitLocal(signal, message).then(
+      (results) => published.then(() => results),
+    );
   }
 }
 

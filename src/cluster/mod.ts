@@ -1,0 +1,42 @@
+/**
+ * The cluster layer (`[aio/cluster]`): one NATS connection per node,
+ * cluster-wide signals, and claims for once-per-cluster schedules. The
+ * NATS client is imported on first connect, so importing this module costs
+ * nothing to apps without a cluster.
+ *
+ * @module
+ */
+
+export {
+  CLUSTER_SECTION,
+  type ClusterConnectMode,
+  type ClusterSpec,
+  readClusterSpec,
+  readScheduleCluster,
+  redactUrl,
+  type ScheduleClusterMode,
+  validateCluster,
+} from "./config.ts";
+export {
+  ClusterConnection,
+  type ClusterConnectOptions,
+  type ClusterState,
+  type ClusterStatus,
+  type ClusterStatusListener,
+  connectCluster,
+} from "./connection.ts";
+export {
+  bridgeSignals,
+  ClusterSignals,
+  type ClusterSignalsOptions,
+  NODE_HEADER,
+  SEQUENCE_HEADER,
+} from "./signals.ts";
+export {
+  ScheduleClaims,
+  scheduleClaims,
+  type ScheduleClaimsOptions,
+} from "./claims.ts";
+export { cronSlot, everySlot, nextEveryDue } from "./slots.ts";
+export { messageFromJson, messageToJson } from "./message.ts";
+export { compilePatterns, patternProblem } from "./patterns.ts";
