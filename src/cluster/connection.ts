@@ -186,8 +186,12 @@ export class ClusterConnection {
     this.#closing = true;
     this.#wakeDialLoop?.();
     const client = this.#client;
+    const wasConnected = this.connected;
     this.#setState("closed");
-    if (client !== undefined && !client.isClosed()) {
+    if (client !== undefined && !client.isClosed() && !wasConnected) {
+      // Nothing can be flushed to a server that is not there.
+      await client.close().catch(() => {});
+    } else if (client !== undefined && !client.isClosed()) {
       const drained = await withTimeout(
         client.isDraining() ? client.closed() : client.drain(),
         timeoutMs,
