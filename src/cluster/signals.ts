@@ -50,7 +50,7 @@ import { compilePatterns } from "./patterns.ts";
 import { decodeToken, encodeToken } from "./_token.ts";
 import { SequenceWindow } from "./_sequence_window.ts";
 import { loadNatsCore, type NatsCore } from "./_nats.ts";
-import { messageOf } from "./_timeout.ts";
+import { messageOf, withTimeout } from "./_timeout.ts";
 
 const logger = getLogger("aio.cluster");
 
@@ -120,7 +120,7 @@ export async function bridgeSignals(
     await loadNatsCore(),
     options,
   );
-  bridge.start();
+  await bridge.start();
   return bridge;
 }
 
@@ -169,13 +169,20 @@ export class ClusterSignals implements SignalBridge {
     return this.#queue.length;
   }
 
-  /** Sets the bridge on the signals and subscribes (now, or once connected). */
-  start(): void {
+  /**
+   * Sets the bridge on the signals and subscribes: now, or once connected.
+   * When connected, resolves once the server has the subscription (or
+   * after `flushTimeoutMs`), so messages sent from then on are heard.
+   */
+  async start(): Promise<void> {
     this.#signals.setBridge(this);
     this.#stopFollowing = this.#connection.onStatus((status) =>
       this.#onStatus(status)
     );
-    if (this.#connection.connected) this.#subscribe();
+    const client = this.#connection.client;
+    if (client === undefined || !this.#connection.connected) return;
+    this.#subscribe();
+    await withTimeout(client.flush(), this.#flushTimeoutMs).catch(() => {});
   }
 
   /**
