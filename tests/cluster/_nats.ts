@@ -23,6 +23,8 @@ export interface NatsOptions {
   args?: string[];
   /** The port; a free one by default. */
   port?: number;
+  /** Whether JetStream is on (`-js`); default true. */
+  jetstream?: boolean;
 }
 
 /** A running nats-server. */
@@ -60,9 +62,7 @@ export async function startNats(
       "127.0.0.1",
       "-p",
       String(port),
-      "-js",
-      "-sd",
-      storeDir,
+      ...(options.jetstream === false ? [] : ["-js", "-sd", storeDir]),
       ...(options.args ?? []),
     ];
     const process = new Deno.Command("nats-server", {
