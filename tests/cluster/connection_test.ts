@@ -211,3 +211,32 @@ Deno.test("connection: tls_ca verifies a TLS server; without it the certificate 
   assert.ok(error instanceof AioError);
   assert.match(error.message, /certificate/i);
 });
+
+Deno.test("connection: 300 refused logins in a row never crash the process", async () => {
+  // nats.js's transport drops a socket's listeners before a read error can
+  // still arrive; unguarded, about 1 in 200 refused logins here ended the
+  // process with an uncaught ECONNRESET.
+  await using nats = await startNats({
+    args: ["--user", "app", "--pass", "right"],
+  });
+  const uncaught: unknown[] = [];
+  const onError = (event: ErrorEvent) => {
+    uncaught.push(event.error);
+    event.preventDefault();
+  };
+  globalThis.addEventListener("error", onError);
+  try {
+    const spec = clusterSpec(nats.url, "user = app\npassword = wrong");
+    for (let i = 0; i < 300; i++) {
+      await connectCluster(spec).then(
+        () => assert.fail("connected with a wrong password"),
+        (error) => assert.ok(error instanceof AioError),
+      );
+    }
+    // A late socket error comes within a few ticks.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  } finally {
+    globalThis.removeEventListener("error", onError);
+  }
+  assert.deepEqual(uncaught, []);
+});
