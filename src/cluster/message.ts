@@ -34,12 +34,8 @@
  */
 export function messageToJson(message: unknown): string | undefined {
   if (message === undefined) return undefined;
-  // Strings, numbers and null are most messages: no walk needed.
-  const type = typeof message;
-  if (type === "object" || type === "number") {
-    const problem = problemIn(message, "message", []);
-    if (problem) throw new TypeError(problem);
-  } else if (type !== "string" && type !== "boolean") {
+  // The quick check names nothing; on a failure, the slow one says where.
+  if (!isJsonValue(message, [])) {
     throw new TypeError(problemIn(message, "message", []));
   }
   return JSON.stringify(message);
@@ -51,6 +47,45 @@ export function messageToJson(message: unknown): string | undefined {
  */
 export function messageFromJson(body: string): unknown {
   return body === "" ? undefined : JSON.parse(body);
+}
+
+/** Whether `value` is a JSON value; `parents` holds the objects around it. */
+function isJsonValue(value: unknown, parents: object[]): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    case "object": {
+      if (value === null) return true;
+      if (parents.includes(value)) return false;
+      parents.push(value);
+      let ok = true;
+      if (Array.isArray(value)) {
+        for (let i = 0; ok && i < value.length; i++) {
+          const item = value[i];
+          ok = item !== undefined && isJsonValue(item, parents);
+        }
+      } else {
+        const prototype = Object.getPrototypeOf(value);
+        ok = prototype === Object.prototype || prototype === null;
+        if (ok) {
+          for (const key in value) {
+            const item = (value as Record<string, unknown>)[key];
+            if (item !== undefined && !isJsonValue(item, parents)) {
+              ok = false;
+              break;
+            }
+          }
+        }
+      }
+      parents.pop();
+      return ok;
+    }
+    default:
+      return false;
+  }
 }
 
 /** Why `value` (at `path`) is not a JSON value, or `""` when it is one. */

@@ -29,8 +29,6 @@ export {
   bridgeSignals,
   ClusterSignals,
   type ClusterSignalsOptions,
-  NODE_HEADER,
-  SEQUENCE_HEADER,
 } from "./signals.ts";
 export {
   ScheduleClaims,

@@ -6,14 +6,18 @@
  *
  * - `emit` runs the local listeners at once, as for any signal, and
  *   publishes the message (JSON, see `message.ts`) on
- *   `NAME.signal.TOKEN`, TOKEN being the signal name made safe for a
- *   subject (`_token.ts`). The connection is opened with `noEcho`, so the
- *   server does not send a node's messages back to it: the emitting node's
- *   listeners hear each message once, from the emit itself.
- * - Every node subscribes to `NAME.signal.*` and hands each message that
+ *   `NAME.signal.TOKEN.NODE.SEQ`: TOKEN is the signal name made safe for a
+ *   subject (`_token.ts`), NODE the sender's id and SEQ the message's
+ *   number on that sender (carried in the subject rather than in headers,
+ *   which cost nats.js several microseconds a message to encode and
+ *   decode). The connection is opened with `noEcho`, so the server does not
+ *   send a node's messages back to it: the emitting node's listeners hear
+ *   each message once, from the emit itself.
+ * - Every node subscribes to `NAME.signal.>` and hands each message that
  *   its own `signals` patterns match to its local listeners with
  *   {@linkcode Signals.emitLocal}, with the same signal name and an equal
- *   message.
+ *   message. A message published by hand on `NAME.signal.TOKEN` (say with
+ *   `nats pub shop.signal.order-created '{"id":1}'`) is delivered too.
  * - `emit` resolves, to the local listeners' results, once they are done
  *   and the server has acknowledged the message (one flush round trip,
  *   shared by the emits of the same tick), or after `flushTimeoutMs` if
@@ -27,8 +31,8 @@
  * its local listeners ran (the message reached this node only), as a NATS
  * client's publish fails when its reconnect buffer is full. Messages that
  * were in flight when the connection dropped (sent, not acknowledged) are
- * sent again; each carries its sender's id and a sequence number, and
- * receivers drop the copies they already had, so nothing is heard twice.
+ * sent again; receivers know each message by its sender and number and
+ * drop the copies they already had, so nothing is heard twice.
  * Across a drop, such a message may arrive after later ones. Messages
  * still queued when the app stops are lost, and logged as such.
  *
@@ -37,7 +41,6 @@
 
 import type {
   Msg,
-  MsgHdrs,
   NatsConnection,
   Subscription,
 } from "@nats-io/transport-node";
@@ -49,15 +52,9 @@ import { messageFromJson, messageToJson } from "./message.ts";
 import { compilePatterns } from "./patterns.ts";
 import { decodeToken, encodeToken } from "./_token.ts";
 import { SequenceWindow } from "./_sequence_window.ts";
-import { loadNatsCore, type NatsCore } from "./_nats.ts";
 import { messageOf, withTimeout } from "./_timeout.ts";
 
 const logger = getLogger("aio.cluster");
-
-/** The header naming the node a cluster signal comes from. */
-export const NODE_HEADER = "Aio-Node";
-/** The header holding the message's sequence number on its node. */
-export const SEQUENCE_HEADER = "Aio-Seq";
 
 /** Options for {@linkcode bridgeSignals}. */
 export interface ClusterSignalsOptions {
@@ -71,9 +68,9 @@ export interface ClusterSignalsOptions {
 
 interface Outgoing {
   signal: string;
+  /** `NAME.signal.TOKEN.NODE.SEQ`, kept when the message is sent again. */
   subject: string;
   body: Uint8Array;
-  sequence: number;
 }
 
 /** Messages published in one tick, acknowledged by one flush. */
@@ -114,12 +111,7 @@ export async function bridgeSignals(
   signals: Signals,
   options: ClusterSignalsOptions,
 ): Promise<ClusterSignals> {
-  const bridge = new ClusterSignals(
-    connection,
-    signals,
-    await loadNatsCore(),
-    options,
-  );
+  const bridge = new ClusterSignals(connection, signals, options);
   await bridge.start();
   return bridge;
 }
@@ -128,13 +120,13 @@ export async function bridgeSignals(
 export class ClusterSignals implements SignalBridge {
   readonly #connection: ClusterConnection;
   readonly #signals: Signals;
-  readonly #nats: NatsCore;
   readonly #prefix: string;
   readonly #matcher: (signal: string) => boolean;
   readonly #queueLimit: number;
   readonly #flushTimeoutMs: number;
   readonly #matches = new Map<string, boolean>();
   readonly #subjects = new Map<string, string>();
+  readonly #signalsByToken = new Map<string, string | undefined>();
   readonly #seen = new Map<string, SequenceWindow>();
   #sequence = 0;
   #open?: Batch;
@@ -152,12 +144,10 @@ export class ClusterSignals implements SignalBridge {
   constructor(
     connection: ClusterConnection,
     signals: Signals,
-    nats: NatsCore,
     options: ClusterSignalsOptions,
   ) {
     this.#connection = connection;
     this.#signals = signals;
-    this.#nats = nats;
     this.#prefix = `${connection.name}.signal.`;
     this.#matcher = compilePatterns(options.patterns);
     this.#queueLimit = options.queueBytes ?? 8 * 1024 * 1024;
@@ -212,11 +202,13 @@ export class ClusterSignals implements SignalBridge {
    */
   publish(signal: string, message: unknown): Promise<void> {
     const json = messageToJson(message);
+    const sequence = ++this.#sequence;
     const item: Outgoing = {
       signal,
-      subject: this.#subjectOf(signal),
+      subject: `${
+        this.#subjectOf(signal)
+      }.${this.#connection.nodeId}.${sequence}`,
       body: json === undefined ? EMPTY : encoder.encode(json),
-      sequence: ++this.#sequence,
     };
     if (this.#closed) {
       return Promise.reject(
@@ -287,7 +279,7 @@ export class ClusterSignals implements SignalBridge {
     if (client === undefined) return;
     this.#subscription?.unsubscribe();
     this.#subscribedOn = client;
-    this.#subscription = client.subscribe(`${this.#prefix}*`, {
+    this.#subscription = client.subscribe(`${this.#prefix}>`, {
       callback: (error, msg) => {
         if (error) {
           logger.warn("Cluster signal subscription failed: {error}", { error });
@@ -299,9 +291,12 @@ export class ClusterSignals implements SignalBridge {
   }
 
   #receive(msg: Msg): void {
-    const signal = decodeToken(msg.subject.slice(this.#prefix.length));
+    // TOKEN.NODE.SEQ from aio, or TOKEN alone when published by hand.
+    const rest = msg.subject.slice(this.#prefix.length);
+    const dot = rest.indexOf(".");
+    const signal = this.#signalOf(dot < 0 ? rest : rest.slice(0, dot));
     if (signal === undefined || !this.matches(signal)) return;
-    if (!this.#isNew(msg.headers)) return;
+    if (dot >= 0 && !this.#isNew(rest.slice(dot + 1))) return;
     let message: unknown;
     try {
       message = messageFromJson(decoder.decode(msg.data));
@@ -316,12 +311,26 @@ export class ClusterSignals implements SignalBridge {
     this.#signals.emitLocal(signal, message).catch(() => {});
   }
 
-  /** False for a copy of a message already delivered (sent again after a drop). */
-  #isNew(headers: MsgHdrs | undefined): boolean {
-    const node = headers?.get(NODE_HEADER);
-    const sequence = Number(headers?.get(SEQUENCE_HEADER));
-    // A message published by hand, without aio's headers, is always new.
-    if (!node || !Number.isSafeInteger(sequence)) return true;
+  /** The signal a subject token names; `undefined` for one aio cannot have made. */
+  #signalOf(token: string): string | undefined {
+    if (this.#signalsByToken.has(token)) return this.#signalsByToken.get(token);
+    const signal = decodeToken(token);
+    if (this.#signalsByToken.size >= CACHE_LIMIT) this.#signalsByToken.clear();
+    this.#signalsByToken.set(token, signal);
+    return signal;
+  }
+
+  /**
+   * Whether `origin` (`NODE.SEQ`) is a message not delivered yet: false
+   * for a copy sent again after a drop, and for a malformed subject.
+   */
+  #isNew(origin: string): boolean {
+    const dot = origin.indexOf(".");
+    const node = origin.slice(0, dot);
+    const sequence = Number(origin.slice(dot + 1));
+    if (dot <= 0 || !Number.isSafeInteger(sequence) || sequence <= 0) {
+      return false;
+    }
     let window = this.#seen.get(node);
     if (window === undefined) {
       if (this.#seen.size >= 1024) this.#forgetQuietNodes();
@@ -340,11 +349,8 @@ export class ClusterSignals implements SignalBridge {
   }
 
   #send(client: NatsConnection, item: Outgoing): Promise<void> {
-    const headers = this.#nats.headers();
-    headers.set(NODE_HEADER, this.#connection.nodeId);
-    headers.set(SEQUENCE_HEADER, String(item.sequence));
     try {
-      client.publish(item.subject, item.body, { headers });
+      client.publish(item.subject, item.body);
     } catch (error) {
       // Closed or draining under our feet: keep it for the next connection,
       // unless the message itself is refused (larger than max_payload).

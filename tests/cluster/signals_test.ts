@@ -229,6 +229,7 @@ Deno.test("signals: a message published by hand on the subject is heard; a non-J
       raw.publish("shop.signal.order-created", "not json");
       raw.publish("shop.signal.order-created", JSON.stringify({ by: "hand" }));
       raw.publish("shop.signal.order=2", "{}"); // not a token aio makes
+      raw.publish("shop.signal.order-created.x", "{}"); // no sequence number
       raw.publish("aio.signal.order-created", "{}"); // another cluster
       await raw.flush();
     } finally {
@@ -288,7 +289,7 @@ Deno.test("signals: messages in flight when the link drops are sent again, and h
   // A plain subscriber sees every copy on the wire.
   const raw = await connect({ servers: nats.url });
   const wire: number[] = [];
-  raw.subscribe("aio.signal.order-n", {
+  raw.subscribe("aio.signal.order-n.>", {
     callback: (_error, msg) => void wire.push(msg.json<number>()),
   });
   await raw.flush();
@@ -318,13 +319,14 @@ Deno.test("signals: when the outage queue is full, emit rejects after its local 
     await using nats = await startNats();
     await using proxy = startProxy(nats.port);
     // Room for two messages of this size (body + subject).
-    await using a = await node(proxy.url, { queueBytes: 60 });
+    await using a = await node(proxy.url, { queueBytes: 100 });
     await using b = await node(nats.url);
     const onA = record(a.signals, "order-n", "local");
     const onB = record(b.signals, "order-n");
     proxy.cut();
     await waitForState(a.connection, "reconnecting");
-    const body = "x".repeat(10); // 12 bytes of JSON + 18 of subject
+    // 12 bytes of JSON + 37 of subject (aio.signal.order-n.NODE.SEQ).
+    const body = "x".repeat(10);
     await a.signals.emit("order-n", body);
     await a.signals.emit("order-n", body);
     const error = await a.signals.emit("order-n", body).then(
@@ -334,7 +336,7 @@ Deno.test("signals: when the outage queue is full, emit rejects after its local 
     assert.ok(error instanceof AioError);
     assert.match(
       error.message,
-      /^cluster signal order-n reached this node only: NATS is unreachable and the outage queue is full \(2 messages, 60 bytes\)$/,
+      /^cluster signal order-n reached this node only: NATS is unreachable and the outage queue is full \(2 messages, 98 bytes\)$/,
     );
     assert.equal(onA.calls.length, 3, "the local listener ran all three times");
     proxy.restore();
