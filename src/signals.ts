@@ -72,7 +72,7 @@ export class Signals {
    * Sends the signals that `bridge` matches to other processes as well:
    * {@linkcode Signals.emit} publishes them through the bridge and runs the
    * local listeners. Messages from other processes come in through
-   * {@linkcode Signals.emitLocal}. `undefined` removes the bridge.
+   * {@linkcode Signals.deliver}. `undefined` removes the bridge.
    *
    * @param bridge The bridge, or `undefined` for none.
    */
@@ -151,19 +151,38 @@ export class Signals {
     if (bridge !== undefined && bridge.matches(signal)) {
       return this.#emitBridged(bridge, signal, message);
     }
-    return this.emitLocal(signal, message);
+    return this.#emitLocal(signal, message);
   }
 
   /**
-   * Calls the listeners of `signal` in this process only, bridge or not:
-   * for messages that came from another process. Otherwise as
-   * {@linkcode Signals.emit}.
+   * Calls the listeners of `signal` in this process only, for a message
+   * that came from another process, and does not wait for them: a
+   * listener's failure is logged, as by {@linkcode Signals.emit}, and goes
+   * nowhere else.
    *
    * @param signal The signal's name.
    * @param message Handed to each listener.
-   * @returns The listeners' results, in listen order.
    */
-  emitLocal(signal: string, message?: unknown): Promise<unknown[]> {
+  deliver(signal: string, message?: unknown): void {
+    const entry = this.#signals.get(signal);
+    if (entry === undefined) return;
+    for (const listener of orderOf(entry)) {
+      try {
+        const result = listener(signal, message);
+        if (isThenable(result)) {
+          result.then(
+            undefined,
+            (error) =>
+              logFailure(signal, listener, entry.names.get(listener), error),
+          );
+        }
+      } catch (error) {
+        logFailure(signal, listener, entry.names.get(listener), error);
+      }
+    }
+  }
+
+  #emitLocal(signal: string, message: unknown): Promise<unknown[]> {
     const entry = this.#signals.get(signal);
     if (entry === undefined) return Promise.resolve([]);
     const order = orderOf(entry);
@@ -189,13 +208,25 @@ export class Signals {
     } catch (error) {
       return Promise.reject(error);
     }
+    // Senders often have no listener of their own: one promise, not three.
+    if (!this.#signals.has(signal)) return published.then(noResults);
     // Marked handled now: a listener's error is the one emit reports first.
-    published.catch(() => {});
-    return this.emitLocal(signal, message).then(
+    published.catch(ignore);
+    return this.#emitLocal(signal, message).then(
       (results) => published.then(() => results),
     );
   }
 }
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
+}
+
+function noResults(): unknown[] {
+  return [];
+}
+
+function ignore(): void {}
 
 function orderOf(entry: SignalListeners): Listener[] {
   return entry.order ??= [...entry.names.keys()];

@@ -288,18 +288,50 @@ Deno.test("bridge: a matching signal is published and heard locally; emit waits 
   assert.deepEqual(bridge.published, [["order-created", { id: 1 }]]);
 });
 
-Deno.test("bridge: other signals never reach it; emitLocal never publishes", async () => {
+Deno.test("bridge: other signals never reach it; deliver never publishes", async () => {
   const signals = new Signals();
   const bridge = new RecordingBridge();
   signals.setBridge(bridge);
+  const heard: unknown[] = [];
   signals.listen("user-created", () => "u");
-  signals.listen("order-created", () => "o");
+  signals.listen(
+    "order-created",
+    (_signal, message) => void heard.push(message),
+  );
   assert.deepEqual(await signals.emit("user-created"), ["u"]);
-  assert.deepEqual(await signals.emitLocal("order-created", 2), ["o"]);
+  signals.deliver("order-created", 2);
+  assert.deepEqual(heard, [2]);
   assert.deepEqual(bridge.published, []);
   // With nobody listening here, a matching signal still goes out.
   assert.deepEqual(await signals.emit("order-nobody", 3), []);
   assert.deepEqual(bridge.published, [["order-nobody", 3]]);
+});
+
+Deno.test("deliver calls every listener, waits for none, and logs each failure", async () => {
+  const signals = new Signals();
+  const calls: string[] = [];
+  const slow = deferred();
+  signals.listen("s", () => {
+    calls.push("sync");
+    throw new Error("sync boom");
+  }, { name: "./a.ts#sync" });
+  signals.listen("s", async () => {
+    calls.push("async");
+    await slow.promise;
+    throw new Error("async boom");
+  }, { name: "./a.ts#async" });
+  signals.listen("s", (_signal, message) => void calls.push(`got ${message}`));
+  const records = await withLogs(async () => {
+    assert.equal(signals.deliver("s", 1), undefined);
+    assert.deepEqual(calls, ["sync", "async", "got 1"]);
+    signals.deliver("nobody", 1);
+    slow.resolve();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  });
+  assert.deepEqual(
+    records.map((record) => [record.level, record.properties.listener]),
+    [["error", "./a.ts#sync"], ["error", "./a.ts#async"]],
+  );
 });
 
 Deno.test("bridge: a publish that throws rejects the emit before any listener runs", async () => {

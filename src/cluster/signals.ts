@@ -5,19 +5,16 @@
  * How a cluster signal travels:
  *
  * - `emit` runs the local listeners at once, as for any signal, and
- *   publishes the message (JSON, see `message.ts`) on
- *   `NAME.signal.TOKEN.NODE.SEQ`: TOKEN is the signal name made safe for a
- *   subject (`_token.ts`), NODE the sender's id and SEQ the message's
- *   number on that sender (carried in the subject rather than in headers,
- *   which cost nats.js several microseconds a message to encode and
- *   decode). The connection is opened with `noEcho`, so the server does not
- *   send a node's messages back to it: the emitting node's listeners hear
- *   each message once, from the emit itself.
- * - Every node subscribes to `NAME.signal.>` and hands each message that
+ *   publishes the message (JSON, see `message.ts`) on `NAME.signal.TOKEN`,
+ *   TOKEN being the signal name made safe for a subject (`_token.ts`). The
+ *   connection is opened with `noEcho`, so the server does not send a
+ *   node's messages back to it: the emitting node's listeners hear each
+ *   message once, from the emit itself.
+ * - Every node subscribes to `NAME.signal.*` and hands each message that
  *   its own `signals` patterns match to its local listeners with
- *   {@linkcode Signals.emitLocal}, with the same signal name and an equal
- *   message. A message published by hand on `NAME.signal.TOKEN` (say with
- *   `nats pub shop.signal.order-created '{"id":1}'`) is delivered too.
+ *   {@linkcode Signals.deliver}, with the same signal name and an equal
+ *   message. The body is the bare JSON, so a message published by hand
+ *   (`nats pub shop.signal.order-created '{"id":1}'`) is delivered too.
  * - `emit` resolves, to the local listeners' results, once they are done
  *   and the server has acknowledged the message (one flush round trip,
  *   shared by the emits of the same tick), or after `flushTimeoutMs` if
@@ -29,12 +26,16 @@
  * connection is back; `emit` resolves as soon as its message is queued.
  * When the queue is full, `emit` rejects with an {@linkcode AioError} after
  * its local listeners ran (the message reached this node only), as a NATS
- * client's publish fails when its reconnect buffer is full. Messages that
- * were in flight when the connection dropped (sent, not acknowledged) are
- * sent again; receivers know each message by its sender and number and
- * drop the copies they already had, so nothing is heard twice.
- * Across a drop, such a message may arrive after later ones. Messages
- * still queued when the app stops are lost, and logged as such.
+ * client's publish fails when its reconnect buffer is full. Messages still
+ * queued when the app stops are lost, and logged as such.
+ *
+ * Across a connection drop, delivery is at least once: the messages in
+ * flight when the connection dropped (sent, not acknowledged) are sent
+ * again after the reconnect, ahead of the queue; if the server had passed
+ * one on before the drop, the other nodes hear it twice. (Telling copies
+ * apart needs a sender id and a number on every message; in headers or in
+ * the subject that cost nats.js 30 to 50% of its throughput here, for a
+ * case that needs a connection to drop with messages in flight.)
  *
  * @module
  */
@@ -51,8 +52,8 @@ import type { ClusterConnection, ClusterStatus } from "./connection.ts";
 import { messageFromJson, messageToJson } from "./message.ts";
 import { compilePatterns } from "./patterns.ts";
 import { decodeToken, encodeToken } from "./_token.ts";
-import { SequenceWindow } from "./_sequence_window.ts";
 import { messageOf, withTimeout } from "./_timeout.ts";
+import { Batch, type Outgoing } from "./_batch.ts";
 
 const logger = getLogger("aio.cluster");
 
@@ -64,20 +65,6 @@ export interface ClusterSignalsOptions {
   queueBytes?: number;
   /** The longest an emit waits for the server's acknowledgement. Default 2,000 ms. */
   flushTimeoutMs?: number;
-}
-
-interface Outgoing {
-  signal: string;
-  /** `NAME.signal.TOKEN.NODE.SEQ`, kept when the message is sent again. */
-  subject: string;
-  body: Uint8Array;
-}
-
-/** Messages published in one tick, acknowledged by one flush. */
-interface Batch {
-  items: Outgoing[];
-  settled: Promise<void>;
-  settle: () => void;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -127,8 +114,6 @@ export class ClusterSignals implements SignalBridge {
   readonly #matches = new Map<string, boolean>();
   readonly #subjects = new Map<string, string>();
   readonly #signalsByToken = new Map<string, string | undefined>();
-  readonly #seen = new Map<string, SequenceWindow>();
-  #sequence = 0;
   #open?: Batch;
   #inFlight: Batch[] = [];
   #queue: Outgoing[] = [];
@@ -201,15 +186,8 @@ export class ClusterSignals implements SignalBridge {
    *   queued; it rejects when the outage queue is full.
    */
   publish(signal: string, message: unknown): Promise<void> {
-    const json = messageToJson(message);
-    const sequence = ++this.#sequence;
-    const item: Outgoing = {
-      signal,
-      subject: `${
-        this.#subjectOf(signal)
-      }.${this.#connection.nodeId}.${sequence}`,
-      body: json === undefined ? EMPTY : encoder.encode(json),
-    };
+    const json = messageToJson(message) ?? "";
+    const subject = this.#subjectOf(signal);
     if (this.#closed) {
       return Promise.reject(
         new AioError(
@@ -222,9 +200,13 @@ export class ClusterSignals implements SignalBridge {
       client === undefined || !this.#connection.connected ||
       this.#queue.length > 0
     ) {
-      return this.#enqueue(item);
+      return this.#enqueue({
+        signal,
+        subject,
+        body: json === "" ? EMPTY : encoder.encode(json),
+      });
     }
-    return this.#send(client, item);
+    return this.#send(client, signal, subject, json);
   }
 
   /**
@@ -252,7 +234,7 @@ export class ClusterSignals implements SignalBridge {
     }
     this.#subscription?.unsubscribe();
     const lost = this.#queue.length +
-      this.#inFlight.reduce((sum, batch) => sum + batch.items.length, 0);
+      this.#inFlight.reduce((sum, batch) => sum + batch.size, 0);
     if (lost > 0) {
       logger.error(
         "{count} cluster signal message(s) were never sent: NATS was unreachable when the app stopped",
@@ -279,7 +261,7 @@ export class ClusterSignals implements SignalBridge {
     if (client === undefined) return;
     this.#subscription?.unsubscribe();
     this.#subscribedOn = client;
-    this.#subscription = client.subscribe(`${this.#prefix}>`, {
+    this.#subscription = client.subscribe(`${this.#prefix}*`, {
       callback: (error, msg) => {
         if (error) {
           logger.warn("Cluster signal subscription failed: {error}", { error });
@@ -291,12 +273,8 @@ export class ClusterSignals implements SignalBridge {
   }
 
   #receive(msg: Msg): void {
-    // TOKEN.NODE.SEQ from aio, or TOKEN alone when published by hand.
-    const rest = msg.subject.slice(this.#prefix.length);
-    const dot = rest.indexOf(".");
-    const signal = this.#signalOf(dot < 0 ? rest : rest.slice(0, dot));
+    const signal = this.#signalOf(msg.subject.slice(this.#prefix.length));
     if (signal === undefined || !this.matches(signal)) return;
-    if (dot >= 0 && !this.#isNew(rest.slice(dot + 1))) return;
     let message: unknown;
     try {
       message = messageFromJson(decoder.decode(msg.data));
@@ -307,8 +285,7 @@ export class ClusterSignals implements SignalBridge {
       );
       return;
     }
-    // A listener's failure is logged by Signals; nobody awaits this emit.
-    this.#signals.emitLocal(signal, message).catch(() => {});
+    this.#signals.deliver(signal, message);
   }
 
   /** The signal a subject token names; `undefined` for one aio cannot have made. */
@@ -320,59 +297,40 @@ export class ClusterSignals implements SignalBridge {
     return signal;
   }
 
-  /**
-   * Whether `origin` (`NODE.SEQ`) is a message not delivered yet: false
-   * for a copy sent again after a drop, and for a malformed subject.
-   */
-  #isNew(origin: string): boolean {
-    const dot = origin.indexOf(".");
-    const node = origin.slice(0, dot);
-    const sequence = Number(origin.slice(dot + 1));
-    if (dot <= 0 || !Number.isSafeInteger(sequence) || sequence <= 0) {
-      return false;
-    }
-    let window = this.#seen.get(node);
-    if (window === undefined) {
-      if (this.#seen.size >= 1024) this.#forgetQuietNodes();
-      window = new SequenceWindow();
-      this.#seen.set(node, window);
-    }
-    return window.accept(sequence);
-  }
-
-  /** Forgets the nodes not heard from for ten minutes (nodes restart with new ids). */
-  #forgetQuietNodes(): void {
-    const before = Date.now() - 600_000;
-    for (const [node, window] of this.#seen) {
-      if (window.lastUsed < before) this.#seen.delete(node);
-    }
-  }
-
-  #send(client: NatsConnection, item: Outgoing): Promise<void> {
-    try {
-      client.publish(item.subject, item.body);
-    } catch (error) {
-      // Closed or draining under our feet: keep it for the next connection,
-      // unless the message itself is refused (larger than max_payload).
-      if (client.isClosed() || client.isDraining()) return this.#enqueue(item);
-      return Promise.reject(
-        new AioError(
-          `cluster signal ${item.signal} not sent: ${messageOf(error)}`,
-        ),
-      );
-    }
+  #send(
+    client: NatsConnection,
+    signal: string,
+    subject: string,
+    body: string | Uint8Array,
+  ): Promise<void> {
     let batch = this.#open;
     if (batch === undefined) {
-      batch = this.#open = newBatch();
-      const opened = batch;
+      const opened = batch = this.#open = new Batch();
       queueMicrotask(() => this.#flush(client, opened));
     }
-    batch.items.push(item);
+    const bytes = batch.add(signal, subject, body);
+    try {
+      client.publish(subject, bytes);
+    } catch (error) {
+      batch.dropLast();
+      // Closed or draining under our feet: keep it for the next connection,
+      // unless the message itself is refused (larger than max_payload).
+      if (client.isClosed() || client.isDraining()) {
+        return this.#enqueue({ signal, subject, body: bytes.slice() });
+      }
+      return Promise.reject(
+        new AioError(`cluster signal ${signal} not sent: ${messageOf(error)}`),
+      );
+    }
     return batch.settled;
   }
 
   #flush(client: NatsConnection, batch: Batch): void {
     if (this.#open === batch) this.#open = undefined;
+    if (batch.size === 0) {
+      batch.settle();
+      return;
+    }
     this.#inFlight.push(batch);
     // The emit stops waiting after the bound; the batch stays in flight and
     // is sent again if its flush fails.
@@ -400,13 +358,13 @@ export class ClusterSignals implements SignalBridge {
   /**
    * The connection dropped with batches unacknowledged: they go back to the
    * front of the queue (they are older than anything in it), to be sent
-   * again once connected; receivers drop copies they already had.
+   * again once connected.
    */
   #requeueInFlight(): void {
     const batches = this.#inFlight;
     if (batches.length === 0) return;
     this.#inFlight = [];
-    const items = batches.flatMap((batch) => batch.items);
+    const items = batches.flatMap((batch) => batch.items());
     this.#queue = [...items, ...this.#queue];
     for (const item of items) this.#queuedBytes += sizeOf(item);
     for (const batch of batches) batch.settle();
@@ -445,7 +403,8 @@ export class ClusterSignals implements SignalBridge {
     this.#queuedBytes = 0;
     for (let i = 0; i < items.length; i++) {
       // The emits of these messages resolved when they were queued.
-      this.#send(client, items[i]).catch(() => {});
+      const { signal, subject, body } = items[i];
+      this.#send(client, signal, subject, body).catch(() => {});
       if (this.#queue.length > 0) {
         // The client closed meanwhile: the rest stays queued, in order.
         const rest = items.slice(i + 1);
@@ -465,12 +424,6 @@ export class ClusterSignals implements SignalBridge {
     }
     return subject;
   }
-}
-
-function newBatch(): Batch {
-  let settle!: () => void;
-  const settled = new Promise<void>((resolve) => settle = resolve);
-  return { items: [], settled, settle };
 }
 
 function sizeOf(item: Outgoing): number {
