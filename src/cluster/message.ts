@@ -35,7 +35,9 @@
 export function messageToJson(message: unknown): string | undefined {
   if (message === undefined) return undefined;
   // The quick check names nothing; on a failure, the slow one says where.
-  if (!isJsonValue(message, [])) {
+  // A getter that emits during the check gets a stack of its own.
+  const parents = parentsInCheck.length === 0 ? parentsInCheck : [];
+  if (!isJsonValue(message, parents)) {
     throw new TypeError(problemIn(message, "message", []));
   }
   return JSON.stringify(message);
@@ -48,6 +50,12 @@ export function messageToJson(message: unknown): string | undefined {
 export function messageFromJson(body: string): unknown {
   return body === "" ? undefined : JSON.parse(body);
 }
+
+/**
+ * The objects around the value being checked, reused from call to call:
+ * the walk pops what it pushes, so it is empty between checks.
+ */
+const parentsInCheck: object[] = [];
 
 /** Whether `value` is a JSON value; `parents` holds the objects around it. */
 function isJsonValue(value: unknown, parents: object[]): boolean {

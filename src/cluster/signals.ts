@@ -113,7 +113,7 @@ export class ClusterSignals implements SignalBridge {
   readonly #flushTimeoutMs: number;
   readonly #matches = new Map<string, boolean>();
   readonly #subjects = new Map<string, string>();
-  readonly #signalsByToken = new Map<string, string | undefined>();
+  readonly #signalsByToken = new Map<string, string>();
   #open?: Batch;
   #inFlight: Batch[] = [];
   #queue: Outgoing[] = [];
@@ -290,11 +290,16 @@ export class ClusterSignals implements SignalBridge {
 
   /** The signal a subject token names; `undefined` for one aio cannot have made. */
   #signalOf(token: string): string | undefined {
-    if (this.#signalsByToken.has(token)) return this.#signalsByToken.get(token);
-    const signal = decodeToken(token);
-    if (this.#signalsByToken.size >= CACHE_LIMIT) this.#signalsByToken.clear();
-    this.#signalsByToken.set(token, signal);
-    return signal;
+    let signal = this.#signalsByToken.get(token);
+    if (signal === undefined) {
+      // "" stands for a token that names no signal (the empty name is "=").
+      signal = decodeToken(token) ?? "";
+      if (this.#signalsByToken.size >= CACHE_LIMIT) {
+        this.#signalsByToken.clear();
+      }
+      this.#signalsByToken.set(token, signal);
+    }
+    return signal === "" && token !== "=" ? undefined : signal;
   }
 
   #send(
