@@ -41,6 +41,14 @@ export interface SignalBridge {
    * after its listeners, and rejects with its error if it rejects.
    */
   publish(signal: string, message: unknown): Promise<void>;
+  /**
+   * Called when `signal` gets its first listener here, and, when the
+   * bridge is set, for each signal that has listeners: the bridge needs to
+   * receive that signal from other processes.
+   */
+  listening(signal: string): void;
+  /** Called when `signal` loses its last listener here (`clear` included). */
+  unlistening(signal: string): void;
 }
 
 /**
@@ -72,12 +80,16 @@ export class Signals {
    * Sends the signals that `bridge` matches to other processes as well:
    * {@linkcode Signals.emit} publishes them through the bridge and runs the
    * local listeners. Messages from other processes come in through
-   * {@linkcode Signals.deliver}. `undefined` removes the bridge.
+   * {@linkcode Signals.deliver}. The bridge hears of every signal that has
+   * listeners (see {@linkcode SignalBridge.listening}). `undefined` removes
+   * the bridge.
    *
    * @param bridge The bridge, or `undefined` for none.
    */
   setBridge(bridge: SignalBridge | undefined): void {
     this.#bridge = bridge;
+    if (bridge === undefined) return;
+    for (const signal of this.#signals.keys()) bridge.listening(signal);
   }
 
   /**
@@ -97,6 +109,7 @@ export class Signals {
     if (entry.names.has(listener)) return;
     entry.names.set(listener, options.name);
     entry.order = null;
+    if (entry.names.size === 1) this.#bridge?.listening(signal);
   }
 
   /**
@@ -108,8 +121,12 @@ export class Signals {
   unlisten(signal: string, listener: Listener) {
     const entry = this.#signals.get(signal);
     if (entry === undefined || !entry.names.delete(listener)) return;
-    if (entry.names.size === 0) this.#signals.delete(signal);
-    else entry.order = null;
+    if (entry.names.size > 0) {
+      entry.order = null;
+      return;
+    }
+    this.#signals.delete(signal);
+    this.#bridge?.unlistening(signal);
   }
 
   /**
@@ -194,7 +211,9 @@ export class Signals {
 
   /** Removes every listener of every signal. */
   clear() {
+    const signals = [...this.#signals.keys()];
     this.#signals.clear();
+    for (const signal of signals) this.#bridge?.unlistening(signal);
   }
 
   #emitBridged(

@@ -254,6 +254,7 @@ Deno.test("10,000 listeners on one signal all run, in order", async () => {
 class RecordingBridge implements SignalBridge {
   published: [string, unknown][] = [];
   matched: string[] = [];
+  interest: string[] = [];
   next: () => Promise<void> = () => Promise.resolve();
   matches(signal: string): boolean {
     this.matched.push(signal);
@@ -262,6 +263,12 @@ class RecordingBridge implements SignalBridge {
   publish(signal: string, message: unknown): Promise<void> {
     this.published.push([signal, message]);
     return this.next();
+  }
+  listening(signal: string): void {
+    this.interest.push(`+${signal}`);
+  }
+  unlistening(signal: string): void {
+    this.interest.push(`-${signal}`);
   }
 }
 
@@ -387,4 +394,28 @@ Deno.test("bridge: setBridge(undefined) makes every signal local again", async (
   assert.deepEqual(await signals.emit("order-created"), ["o"]);
   assert.deepEqual(bridge.matched, []);
   assert.deepEqual(bridge.published, []);
+});
+
+Deno.test("bridge: hears which signals have listeners here, and when that changes", () => {
+  const signals = new Signals();
+  const a: Listener = () => "a";
+  const b: Listener = () => "b";
+  signals.listen("order-created", a);
+  signals.listen("user-created", a);
+  const bridge = new RecordingBridge();
+  signals.setBridge(bridge);
+  assert.deepEqual(bridge.interest, ["+order-created", "+user-created"]);
+  bridge.interest = [];
+  signals.listen("order-created", b); // not the first listener
+  signals.listen("order-paid", b);
+  signals.unlisten("order-created", a); // not the last one
+  signals.unlisten("order-created", b);
+  signals.unlisten("order-created", b); // not there any more
+  signals.clear();
+  assert.deepEqual(bridge.interest, [
+    "+order-paid",
+    "-order-created",
+    "-user-created",
+    "-order-paid",
+  ]);
 });

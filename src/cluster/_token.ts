@@ -13,7 +13,6 @@
 const PLAIN = /^[A-Za-z0-9_-]+$/;
 const PLAIN_BYTE = /[A-Za-z0-9_-]/;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Encodes `name` as one subject or key token.
@@ -35,36 +34,4 @@ export function encodeToken(name: string): string {
       : "=" + byte.toString(16).toUpperCase().padStart(2, "0");
   }
   return token;
-}
-
-/**
- * Decodes a token made by {@linkcode encodeToken}; `undefined` for a token
- * it cannot have made (a message published by hand on a wrong subject).
- */
-export function decodeToken(token: string): string | undefined {
-  if (PLAIN.test(token)) return token;
-  if (token === "=") return "";
-  const bytes: number[] = [];
-  for (let i = 0; i < token.length; i++) {
-    const char = token[i];
-    if (char !== "=") {
-      if (!PLAIN_BYTE.test(char)) return undefined;
-      bytes.push(char.charCodeAt(0));
-      continue;
-    }
-    const hex = token.slice(i + 1, i + 3);
-    if (!/^[0-9A-F]{2}$/.test(hex)) return undefined;
-    const byte = parseInt(hex, 16);
-    // A byte that encodeToken would have kept as is: not its output.
-    if (byte < 0x80 && PLAIN_BYTE.test(String.fromCharCode(byte))) {
-      return undefined;
-    }
-    bytes.push(byte);
-    i += 2;
-  }
-  try {
-    return decoder.decode(new Uint8Array(bytes));
-  } catch {
-    return undefined;
-  }
 }

@@ -10,9 +10,10 @@
  *   connection is opened with `noEcho`, so the server does not send a
  *   node's messages back to it: the emitting node's listeners hear each
  *   message once, from the emit itself.
- * - Every node subscribes to `NAME.signal.*` and hands each message that
- *   its own `signals` patterns match to its local listeners with
- *   {@linkcode Signals.deliver}, with the same signal name and an equal
+ * - Each node subscribes to the subject of each cluster signal it has
+ *   listeners for (its `signals` patterns match it), so the server sends a
+ *   node only what it listens to, and hands each message to its listeners
+ *   with {@linkcode Signals.deliver}, with the same signal name and an equal
  *   message. The body is the bare JSON, so a message published by hand
  *   (`nats pub shop.signal.order-created '{"id":1}'`) is delivered too.
  * - `emit` resolves, to the local listeners' results, once they are done
@@ -51,7 +52,7 @@ import type { SignalBridge, Signals } from "../signals.ts";
 import type { ClusterConnection, ClusterStatus } from "./connection.ts";
 import { messageFromJson, messageToJson } from "./message.ts";
 import { compilePatterns } from "./patterns.ts";
-import { decodeToken, encodeToken } from "./_token.ts";
+import { encodeToken } from "./_token.ts";
 import { messageOf, withTimeout } from "./_timeout.ts";
 import { Batch, type Outgoing } from "./_batch.ts";
 
@@ -113,13 +114,13 @@ export class ClusterSignals implements SignalBridge {
   readonly #flushTimeoutMs: number;
   readonly #matches = new Map<string, boolean>();
   readonly #subjects = new Map<string, string>();
-  readonly #signalsByToken = new Map<string, string>();
+  /** The signals to receive (listened to here, matched): their subscriptions. */
+  readonly #receiving = new Map<string, Subscription | undefined>();
   #open?: Batch;
   #inFlight: Batch[] = [];
   #queue: Outgoing[] = [];
   #queuedBytes = 0;
   #droppedThisOutage = 0;
-  #subscription?: Subscription;
   #subscribedOn?: NatsConnection;
   #stopFollowing?: () => void;
   #replayTimer?: ReturnType<typeof setTimeout>;
@@ -145,19 +146,51 @@ export class ClusterSignals implements SignalBridge {
   }
 
   /**
-   * Sets the bridge on the signals and subscribes: now, or once connected.
-   * When connected, resolves once the server has the subscription (or
-   * after `flushTimeoutMs`), so messages sent from then on are heard.
+   * Sets the bridge on the signals and subscribes to the cluster signals
+   * they have listeners for: now, or once connected. When connected,
+   * resolves once the server has the subscriptions (or after
+   * `flushTimeoutMs`), so messages sent from then on are heard.
    */
   async start(): Promise<void> {
-    this.#signals.setBridge(this);
     this.#stopFollowing = this.#connection.onStatus((status) =>
       this.#onStatus(status)
     );
-    const client = this.#connection.client;
+    this.#subscribedOn = this.#connection.client;
+    this.#signals.setBridge(this);
+    await this.ready();
+  }
+
+  /**
+   * Resolves once the server has every subscription made so far (or after
+   * `flushTimeoutMs`): a listener added while running hears the messages
+   * sent after that, not the ones already on their way.
+   */
+  async ready(): Promise<void> {
+    const client = this.#subscribedOn;
     if (client === undefined || !this.#connection.connected) return;
-    this.#subscribe();
     await withTimeout(client.flush(), this.#flushTimeoutMs).catch(() => {});
+  }
+
+  /**
+   * Subscribes to `signal` if it is a cluster signal: it has listeners here.
+   *
+   * @param signal A signal name.
+   */
+  listening(signal: string): void {
+    if (this.#closed || this.#receiving.has(signal) || !this.matches(signal)) {
+      return;
+    }
+    this.#receiving.set(signal, this.#subscribe(signal));
+  }
+
+  /**
+   * Unsubscribes from `signal`: it has no listeners here any more.
+   *
+   * @param signal A signal name.
+   */
+  unlistening(signal: string): void {
+    this.#receiving.get(signal)?.unsubscribe();
+    this.#receiving.delete(signal);
   }
 
   /**
@@ -232,7 +265,10 @@ export class ClusterSignals implements SignalBridge {
       ]);
       clearTimeout(timer);
     }
-    this.#subscription?.unsubscribe();
+    for (const subscription of this.#receiving.values()) {
+      subscription?.unsubscribe();
+    }
+    this.#receiving.clear();
     const lost = this.#queue.length +
       this.#inFlight.reduce((sum, batch) => sum + batch.size, 0);
     if (lost > 0) {
@@ -245,7 +281,15 @@ export class ClusterSignals implements SignalBridge {
 
   #onStatus(status: ClusterStatus): void {
     if (status.state !== "connected" || this.#closed) return;
-    if (this.#subscribedOn !== this.#connection.client) this.#subscribe();
+    const client = this.#connection.client;
+    // The first connect of a background start, or a client dialled anew:
+    // the subscriptions go on it. (A reconnect keeps them.)
+    if (client !== this.#subscribedOn) {
+      this.#subscribedOn = client;
+      for (const signal of this.#receiving.keys()) {
+        this.#receiving.set(signal, this.#subscribe(signal));
+      }
+    }
     if (this.#droppedThisOutage > 0) {
       logger.error(
         "{count} cluster signal message(s) emitted during the NATS outage reached this node only (the outage queue was full)",
@@ -256,25 +300,24 @@ export class ClusterSignals implements SignalBridge {
     this.#replay();
   }
 
-  #subscribe(): void {
-    const client = this.#connection.client;
-    if (client === undefined) return;
-    this.#subscription?.unsubscribe();
-    this.#subscribedOn = client;
-    this.#subscription = client.subscribe(`${this.#prefix}*`, {
+  /**
+   * Subscribes to the exact subject of `signal`, so a message's signal is
+   * known without reading its subject (decoding it cost a third of the
+   * client's time per message).
+   */
+  #subscribe(signal: string): Subscription | undefined {
+    const client = this.#subscribedOn;
+    if (client === undefined || client.isClosed()) return undefined;
+    return client.subscribe(this.#subjectOf(signal), {
       callback: (error, msg) => {
         if (error) {
           logger.warn("Cluster signal subscription failed: {error}", { error });
-          return;
-        }
-        this.#receive(msg);
+        } else this.#receive(signal, msg);
       },
     });
   }
 
-  #receive(msg: Msg): void {
-    const signal = this.#signalOf(msg.subject.slice(this.#prefix.length));
-    if (signal === undefined || !this.matches(signal)) return;
+  #receive(signal: string, msg: Msg): void {
     let message: unknown;
     try {
       message = messageFromJson(decoder.decode(msg.data));
@@ -286,20 +329,6 @@ export class ClusterSignals implements SignalBridge {
       return;
     }
     this.#signals.deliver(signal, message);
-  }
-
-  /** The signal a subject token names; `undefined` for one aio cannot have made. */
-  #signalOf(token: string): string | undefined {
-    let signal = this.#signalsByToken.get(token);
-    if (signal === undefined) {
-      // "" stands for a token that names no signal (the empty name is "=").
-      signal = decodeToken(token) ?? "";
-      if (this.#signalsByToken.size >= CACHE_LIMIT) {
-        this.#signalsByToken.clear();
-      }
-      this.#signalsByToken.set(token, signal);
-    }
-    return signal === "" && token !== "=" ? undefined : signal;
   }
 
   #send(

@@ -13,9 +13,6 @@ const [url, countText] = Deno.args;
 const count = Number(countText);
 const connection = await connectCluster(clusterSpec(url));
 const signals = new Signals();
-const bridge = await bridgeSignals(connection, signals, {
-  patterns: ["order-*"],
-});
 const heard: number[] = [];
 let done = 0;
 signals.listen("order-done", () => void done++);
@@ -25,6 +22,10 @@ signals.listen("order-n", async (_signal, message) => {
     const inOrder = heard.every((value, i) => value === i);
     await signals.emit("order-done", { count: heard.length, inOrder });
   }
+});
+// Listeners first: the bridge subscribes to what they listen to.
+const bridge = await bridgeSignals(connection, signals, {
+  patterns: ["order-*"],
 });
 Deno.addSignalListener("SIGTERM", async () => {
   console.log(`heard ${heard.length} order-n, ${done} order-done`);

@@ -48,8 +48,12 @@ async function node(
   };
 }
 
-/** Records the calls of a listener on `signal`; `until(n)` waits for n calls. */
-function record(signals: Signals, signal: string, result: unknown = "ok") {
+/**
+ * Records the calls of a listener on `signal` of `node`, once the node is
+ * subscribed; `until(n)` waits for n calls.
+ */
+async function record(node: Node, signal: string, result: unknown = "ok") {
+  const signals = node.signals;
   const calls: [string, unknown][] = [];
   let waiting: { count: number; resolve: () => void } | undefined;
   signals.listen(signal, (name, message) => {
@@ -57,6 +61,7 @@ function record(signals: Signals, signal: string, result: unknown = "ok") {
     if (waiting && calls.length >= waiting.count) waiting.resolve();
     return result;
   });
+  await node.bridge.ready();
   return {
     calls,
     until(count: number, timeoutMs = 10_000): Promise<void> {
@@ -94,6 +99,7 @@ async function barrier(from: Node, to: Node): Promise<void> {
     if (message === token) heard.resolve();
   };
   to.signals.listen("ping", listener);
+  await to.bridge.ready();
   try {
     await from.signals.emit("ping", token);
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -116,9 +122,9 @@ Deno.test("signals: every node hears a cluster signal exactly once, the emitter 
   await using a = await node(nats.url);
   await using b = await node(nats.url);
   await using c = await node(nats.url);
-  const onA = record(a.signals, "order-created", "from a");
-  const onB = record(b.signals, "order-created");
-  const onC = record(c.signals, "order-created");
+  const onA = await record(a, "order-created", "from a");
+  const onB = await record(b, "order-created");
+  const onC = await record(c, "order-created");
   const message = { id: 7, items: [{ sku: "x", qty: 2 }], note: null };
   assert.deepEqual(await a.signals.emit("order-created", message), ["from a"]);
   await Promise.all([onB.until(1), onC.until(1)]);
@@ -135,8 +141,8 @@ Deno.test("signals: 2,000 messages arrive once each and in order", async () => {
   await using nats = await startNats();
   await using a = await node(nats.url);
   await using b = await node(nats.url);
-  const onA = record(a.signals, "order-n");
-  const onB = record(b.signals, "order-n");
+  const onA = await record(a, "order-n");
+  const onB = await record(b, "order-n");
   const emits = [];
   for (let i = 0; i < 2_000; i++) emits.push(a.signals.emit("order-n", i));
   await Promise.all(emits);
@@ -152,8 +158,8 @@ Deno.test("signals: a signal the patterns do not name stays on its node", async 
   await using nats = await startNats();
   await using a = await node(nats.url);
   await using b = await node(nats.url);
-  const onA = record(a.signals, "user-created");
-  const onB = record(b.signals, "user-created");
+  const onA = await record(a, "user-created");
+  const onB = await record(b, "user-created");
   assert.deepEqual(await a.signals.emit("user-created", 1), ["ok"]);
   await barrier(a, b);
   assert.equal(onA.calls.length, 1);
@@ -162,12 +168,33 @@ Deno.test("signals: a signal the patterns do not name stays on its node", async 
   assert.ok(a.bridge.matches("order-x"));
 });
 
+Deno.test("signals: a node is sent only the cluster signals it listens to, from when it listens", async () => {
+  await using nats = await startNats();
+  await using a = await node(nats.url);
+  await using b = await node(nats.url);
+  const received = () => b.connection.client!.stats().inMsgs;
+  await a.signals.emit("order-x", 1);
+  await barrier(a, b); // B receives the barrier's ping, nothing else
+  assert.equal(received(), 1);
+  const onB = await record(b, "order-x");
+  await a.signals.emit("order-x", 2);
+  await onB.until(1);
+  assert.deepEqual(onB.calls, [["order-x", 2]]);
+  b.signals.clear();
+  await b.bridge.ready();
+  const before = received();
+  await a.signals.emit("order-x", 3);
+  await barrier(a, b);
+  assert.equal(received(), before + 1, "only the barrier's ping came");
+  assert.equal(onB.calls.length, 1);
+});
+
 Deno.test("signals: a message that is not JSON is refused at emit; nothing runs or goes out", async () => {
   await using nats = await startNats();
   await using a = await node(nats.url);
   await using b = await node(nats.url);
-  const onA = record(a.signals, "order-created");
-  const onB = record(b.signals, "order-created");
+  const onA = await record(a, "order-created");
+  const onB = await record(b, "order-created");
   for (const bad of [{ at: new Date() }, () => 1, 1n, [undefined]]) {
     const error = await a.signals.emit("order-created", bad).then(
       () => assert.fail("a non-JSON message was sent"),
@@ -194,6 +221,7 @@ Deno.test("signals: odd signal names travel safely and arrive unchanged", async 
   for (const name of names) {
     b.signals.listen(name, (signal) => void heard.push(signal));
   }
+  await b.bridge.ready();
   for (const name of names) await a.signals.emit(name, name);
   await barrier(a, b);
   assert.deepEqual(heard, names);
@@ -208,6 +236,7 @@ Deno.test("signals: a failing listener on another node is logged there and does 
     b.signals.listen("order-created", () => {
       throw new Error("b is broken");
     }, { name: "./b.ts#onOrder" });
+    await b.bridge.ready();
     assert.deepEqual(await a.signals.emit("order-created", 1), []);
     await barrier(a, b);
     const errors = logs.messages("error");
@@ -223,7 +252,7 @@ Deno.test("signals: a message published by hand on the subject is heard; a non-J
   try {
     await using nats = await startNats();
     await using b = await node(nats.url, { extra: "name = shop" });
-    const onB = record(b.signals, "order-created");
+    const onB = await record(b, "order-created");
     const raw = await connect({ servers: nats.url });
     try {
       raw.publish("shop.signal.order-created", "not json");
@@ -254,8 +283,8 @@ Deno.test("signals: during one node's outage its emits run locally at once, and 
     await using proxy = startProxy(nats.port);
     await using a = await node(proxy.url);
     await using b = await node(nats.url);
-    const onA = record(a.signals, "order-n", "local");
-    const onB = record(b.signals, "order-n");
+    const onA = await record(a, "order-n", "local");
+    const onB = await record(b, "order-n");
     await a.signals.emit("order-n", 0);
     await onB.until(1);
     proxy.cut();
@@ -285,7 +314,7 @@ Deno.test("signals: messages in flight when the link drops are sent again (at le
   await using proxy = startProxy(nats.port);
   await using a = await node(proxy.url, { flushTimeoutMs: 100 });
   await using b = await node(nats.url);
-  const onB = record(b.signals, "order-n");
+  const onB = await record(b, "order-n");
   // A plain subscriber sees every copy on the wire.
   const raw = await connect({ servers: nats.url });
   const wire: number[] = [];
@@ -323,8 +352,8 @@ Deno.test("signals: when the outage queue is full, emit rejects after its local 
     // Room for two messages of this size (body + subject).
     await using a = await node(proxy.url, { queueBytes: 60 });
     await using b = await node(nats.url);
-    const onA = record(a.signals, "order-n", "local");
-    const onB = record(b.signals, "order-n");
+    const onA = await record(a, "order-n", "local");
+    const onB = await record(b, "order-n");
     proxy.cut();
     await waitForState(a.connection, "reconnecting");
     // 12 bytes of JSON + 18 of subject (aio.signal.order-n).
@@ -365,7 +394,7 @@ Deno.test("signals: a background node queues what it emits before its first conn
   proxy.cut();
   await using a = await node(proxy.url, { extra: "connect = background" });
   await using b = await node(nats.url);
-  const onB = record(b.signals, "order-n");
+  const onB = await record(b, "order-n");
   assert.equal(a.connection.status.state, "connecting");
   assert.deepEqual(await a.signals.emit("order-n", "early"), []);
   proxy.restore();
@@ -395,7 +424,7 @@ Deno.test("signals: closing with messages still queued logs how many were lost; 
       logs.messages().join("\n"),
     );
     // The bridge is gone: the signal is local, and emit does not fail.
-    const onA = record(a.signals, "order-n");
+    const onA = await record(a, "order-n");
     assert.deepEqual(await a.signals.emit("order-n", 3), ["ok"]);
     assert.equal(onA.calls.length, 1);
   } finally {
@@ -438,7 +467,7 @@ Deno.test("signals: two real processes hear each other's cluster signals once", 
     }
   };
   try {
-    const done = record(a.signals, "order-done");
+    const done = await record(a, "order-done");
     await readUntil("ready\n");
     for (let i = 0; i < 300; i++) await a.signals.emit("order-n", i);
     await done.until(1, 20_000);

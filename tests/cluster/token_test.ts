@@ -1,5 +1,20 @@
 import assert from "node:assert/strict";
-import { decodeToken, encodeToken } from "../../src/cluster/_token.ts";
+import { encodeToken } from "../../src/cluster/_token.ts";
+
+/** Undoes encodeToken: proof that the mapping is one-to-one. */
+function decode(token: string): string {
+  if (token === "=") return "";
+  const bytes: number[] = [];
+  for (let i = 0; i < token.length; i++) {
+    if (token[i] === "=") {
+      bytes.push(parseInt(token.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(token.charCodeAt(i));
+  }
+  return new TextDecoder("utf-8", { fatal: true }).decode(
+    new Uint8Array(bytes),
+  );
+}
 
 const NAMES = [
   "order-created",
@@ -21,7 +36,7 @@ const NAMES = [
 
 Deno.test("token: every name round-trips", () => {
   for (const name of NAMES) {
-    assert.equal(decodeToken(encodeToken(name)), name, JSON.stringify(name));
+    assert.equal(decode(encodeToken(name)), name, JSON.stringify(name));
   }
 });
 
@@ -41,10 +56,4 @@ Deno.test("token: names are kept readable and distinct", () => {
   assert.equal(encodeToken(""), "=");
   const tokens = new Set(NAMES.map(encodeToken));
   assert.equal(tokens.size, NAMES.length);
-});
-
-Deno.test("token: a token encodeToken cannot make decodes to undefined", () => {
-  for (const token of ["a.b", "=4", "=zz", "=41", "a b", "=FF", "*"]) {
-    assert.equal(decodeToken(token), undefined, token);
-  }
 });
