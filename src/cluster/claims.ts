@@ -14,25 +14,23 @@
  * the loss of a NATS server creates it beforehand with more replicas, and
  * aio uses it as it is.
  *
- * While NATS (or JetStream) cannot answer, `claim` returns `false`: a
- * `once` schedule skips its slots rather than run unclaimed. The first
- * failure of an outage is logged, and the recovery with the number of
- * slots skipped per schedule. A claim that times out may still have been
- * made on the server; then nobody runs that slot (a slot lost, never run
- * twice).
+ * While NATS (or JetStream) cannot answer, `claim` rejects, at once when
+ * the connection is down, else within its bound: the scheduler counts a
+ * rejected claim as refused, so a `once` schedule skips its slots rather
+ * than run unclaimed, and logs the first failure of each outage (and the
+ * recovery) per schedule. A claim that times out may still have been made
+ * on the server; then nobody runs that slot (a slot lost, never run twice).
  *
  * @module
  */
 
 import type { KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { getLogger } from "../logging.ts";
+import { AioError } from "../errors.ts";
 import type { ClusterConnection } from "./connection.ts";
 import { loadNatsKv } from "./_nats.ts";
 import { messageOf, withTimeout } from "./_timeout.ts";
 import { encodeToken } from "./_token.ts";
-
-const logger = getLogger("aio.cluster");
 
 /** JetStream's answer to a create of a key that exists. */
 const WRONG_LAST_SEQUENCE = 10071;
@@ -50,11 +48,11 @@ export interface ScheduleClaimsOptions {
  *
  * @example
  * ```ts ignore
- * import { connectCluster, everySlot, scheduleClaims } from "./mod.ts";
+ * import { connectCluster, scheduleClaims } from "./mod.ts";
  * const claims = scheduleClaims(await connectCluster(spec));
- * if (await claims.claim("nightly-report", everySlot(dueMs, 86_400_000))) {
- *   await run();
- * }
+ * // The scheduler's claim hook (src/schedule): one run per slot cluster-wide.
+ * const claim = ({ name, slot }: { name: string; slot: string }) =>
+ *   claims.claim(name, slot);
  * ```
  *
  * @param connection The node's connection.
@@ -77,8 +75,6 @@ export class ScheduleClaims {
   readonly #timeoutMs: number;
   #kv?: Promise<KV>;
   #kvClient?: NatsConnection;
-  #failing = false;
-  readonly #skipped = new Map<string, number>();
 
   /** Use {@linkcode scheduleClaims}. */
   constructor(
@@ -95,16 +91,19 @@ export class ScheduleClaims {
    * Claims `slot` of `schedule` for this node.
    *
    * @param schedule The schedule's name (`NAME` of `[schedule/NAME]`).
-   * @param slot The slot, the same on every node (see `slots.ts`).
+   * @param slot The slot, the same on every node: the scheduler's
+   *   `ScheduleSlot.slot`, the due time in epoch ms (`every` schedules are
+   *   anchored on the epoch when they have a claim, so all nodes agree).
    * @returns `true` for exactly one caller per schedule and slot in the
-   *   cluster; `false` for the others, and whenever NATS cannot answer.
-   *   Never rejects.
+   *   cluster, `false` for the others. Rejects with an {@linkcode AioError}
+   *   when NATS cannot answer (down, no JetStream, too slow).
    */
   async claim(schedule: string, slot: string | number): Promise<boolean> {
     const client = this.#connection.client;
     if (client === undefined || !this.#connection.connected) {
-      this.#skip(schedule, "NATS is unreachable");
-      return false;
+      throw new AioError(
+        `cannot claim ${schedule} slot ${slot}: NATS is unreachable`,
+      );
     }
     const key = `${encodeToken(schedule)}.${encodeToken(String(slot))}`;
     const value = JSON.stringify({
@@ -116,16 +115,16 @@ export class ScheduleClaims {
       const kv = await withTimeout(this.#open(client), this.#timeoutMs);
       // create may take two requests (a put, then a get when it lost).
       await withTimeout(kv.create(key, value), this.#timeoutMs * 2);
-      this.#recovered();
       return true;
     } catch (error) {
-      if (errorCode(error) === WRONG_LAST_SEQUENCE) {
-        this.#recovered();
-        return false;
-      }
+      if (errorCode(error) === WRONG_LAST_SEQUENCE) return false;
       if (this.#kvClient === client) this.#kv = undefined;
-      this.#skip(schedule, messageOf(error));
-      return false;
+      throw new AioError(
+        `cannot claim ${schedule} slot ${slot} in NATS KV bucket ${this.bucket}: ${
+          messageOf(error)
+        }`,
+        { cause: error },
+      );
     }
   }
 
@@ -147,28 +146,6 @@ export class ScheduleClaims {
       });
     }
     return this.#kv;
-  }
-
-  #skip(schedule: string, reason: string): void {
-    this.#skipped.set(schedule, (this.#skipped.get(schedule) ?? 0) + 1);
-    if (this.#failing) return;
-    this.#failing = true;
-    logger.warn(
-      "Once-per-cluster schedules skip their slots until claims work again: cannot claim in NATS KV bucket {bucket}: {reason}",
-      { bucket: this.bucket, reason },
-    );
-  }
-
-  #recovered(): void {
-    if (!this.#failing) return;
-    this.#failing = false;
-    const skipped = [...this.#skipped].map(([name, count]) =>
-      `${name} (${count})`
-    ).join(", ");
-    this.#skipped.clear();
-    logger.info("Claims work again; slots skipped meanwhile: {skipped}", {
-      skipped,
-    });
   }
 }
 

@@ -1,14 +1,14 @@
 /**
- * Reading and checking `[aio/cluster]` and the `cluster` option of
- * `[schedule/NAME]` without importing the NATS client, so `aio check`
- * reports every problem at once and apps without a cluster load nothing.
+ * Reading and checking `[aio/cluster]` without importing the NATS client,
+ * so `aio check` reports every problem at once and apps without a cluster
+ * load nothing.
  *
  * @module
  */
 
 import type { ConfigParser } from "../config/config_parser.ts";
 import { ConfigError, errorAt, type ValueSource } from "../config/errors.ts";
-import { ownOptions, sectionsWithPrefix } from "../config/sections.ts";
+import { ownOptions } from "../config/sections.ts";
 import { resolvePath } from "../server/config.ts";
 import { patternProblem } from "./patterns.ts";
 
@@ -17,9 +17,6 @@ export const CLUSTER_SECTION = "aio/cluster";
 
 /** How `aio run` treats an unreachable NATS server at start. */
 export type ClusterConnectMode = "required" | "background";
-
-/** Whether a schedule runs on every node (`each`) or once per slot in the cluster (`once`). */
-export type ScheduleClusterMode = "each" | "once";
 
 /** A checked `[aio/cluster]` section. */
 export interface ClusterSpec {
@@ -95,79 +92,15 @@ export function readClusterSpec(
 }
 
 /**
- * Reads the `cluster` option of one `[schedule/NAME]` section: `each` (the
- * default) or `once`; `once` needs `[aio/cluster]`. For the schedule reader.
- *
- * @example
- * ```ts
- * import { ConfigParser } from "../config/config_parser.ts";
- * import { readScheduleCluster } from "./config.ts";
- * const config = new ConfigParser().readString(
- *   "[schedule/report]\nfunc = ./r.ts#run\nevery = 60\ncluster = once\n",
- *   "aio.conf",
- * );
- * const { errors } = readScheduleCluster(config, "schedule/report");
- * console.log(errors[0].message); // aio.conf:4: [schedule/report] cluster: cluster = once needs an [aio/cluster] section
- * ```
+ * Every problem of `[aio/cluster]`, for `aio check` and the start of
+ * `aio run`. (The `cluster` option of `[schedule/NAME]`, and `once` without
+ * this section, are the schedule reader's: `src/schedule/config.ts`.)
  *
  * @param config The layered config.
- * @param section The schedule's section, `schedule/NAME`.
- * @returns The mode (`each` when the value is at fault) and the problems.
- */
-export function readScheduleCluster(
-  config: ConfigParser,
-  section: string,
-): { mode: ScheduleClusterMode; errors: ConfigError[] } {
-  if (!config.has(section, "cluster")) return { mode: "each", errors: [] };
-  const at = config.source(section, "cluster");
-  let value: string;
-  try {
-    value = config.get(section, "cluster").trim().toLowerCase();
-  } catch (error) {
-    if (error instanceof ConfigError) return { mode: "each", errors: [error] };
-    throw error;
-  }
-  if (value !== "each" && value !== "once") {
-    return {
-      mode: "each",
-      errors: [
-        errorAt(
-          at,
-          `[${section}] cluster: must be each or once, not ${
-            JSON.stringify(config.get(section, "cluster").trim())
-          }`,
-        ),
-      ],
-    };
-  }
-  if (value === "once" && !config.has(CLUSTER_SECTION)) {
-    return {
-      mode: "each",
-      errors: [
-        errorAt(
-          at,
-          `[${section}] cluster: cluster = once needs an [${CLUSTER_SECTION}] section`,
-        ),
-      ],
-    };
-  }
-  return { mode: value, errors: [] };
-}
-
-/**
- * Every cluster problem in `config`: `[aio/cluster]` itself and the
- * `cluster` option of each `[schedule/NAME]`. For `aio check` and the start
- * of `aio run`.
- *
- * @param config The layered config.
- * @returns The problems, in file order of the sections; empty when sound.
+ * @returns The problems; empty when the section is sound or absent.
  */
 export function validateCluster(config: ConfigParser): ConfigError[] {
-  const errors = [...readClusterSpec(config).errors];
-  for (const section of sectionsWithPrefix(config, "schedule/")) {
-    errors.push(...readScheduleCluster(config, section).errors);
-  }
-  return errors;
+  return readClusterSpec(config).errors;
 }
 
 /**

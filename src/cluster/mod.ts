@@ -12,9 +12,7 @@ export {
   type ClusterConnectMode,
   type ClusterSpec,
   readClusterSpec,
-  readScheduleCluster,
   redactUrl,
-  type ScheduleClusterMode,
   validateCluster,
 } from "./config.ts";
 export {
@@ -35,6 +33,5 @@ export {
   scheduleClaims,
   type ScheduleClaimsOptions,
 } from "./claims.ts";
-export { cronSlot, everySlot, nextEveryDue } from "./slots.ts";
 export { messageFromJson, messageToJson } from "./message.ts";
 export { compilePatterns, patternProblem } from "./patterns.ts";

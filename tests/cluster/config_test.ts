@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { ConfigParser } from "../../src/config/config_parser.ts";
 import {
   readClusterSpec,
-  readScheduleCluster,
   redactUrl,
   validateCluster,
 } from "../../src/cluster/config.ts";
@@ -173,45 +172,7 @@ Deno.test("config: options inherited from DEFAULT are not unknown options", () =
   assert.deepEqual(errors, []);
 });
 
-Deno.test("config: schedule cluster = each by default, once with [aio/cluster]", () => {
-  const config = parse(`[aio/cluster]
-url = nats://h:4222
-[schedule/a]
-func = ./a.ts#a
-every = 1
-[schedule/b]
-func = ./a.ts#b
-every = 1
-cluster = Once
-`);
-  assert.deepEqual(readScheduleCluster(config, "schedule/a"), {
-    mode: "each",
-    errors: [],
-  });
-  assert.deepEqual(readScheduleCluster(config, "schedule/b"), {
-    mode: "once",
-    errors: [],
-  });
-  assert.deepEqual(validateCluster(config), []);
-});
-
-Deno.test("config: cluster = once without [aio/cluster], and a bad value, are errors", () => {
-  const config = parse(`[schedule/a]
-func = ./a.ts#a
-every = 1
-cluster = once
-[schedule/b]
-func = ./a.ts#b
-every = 1
-cluster = twice
-`);
-  assert.deepEqual(validateCluster(config).map((error) => error.message), [
-    `${FILE}:4: [schedule/a] cluster: cluster = once needs an [aio/cluster] section`,
-    `${FILE}:8: [schedule/b] cluster: must be each or once, not "twice"`,
-  ]);
-});
-
-Deno.test("config: validateCluster also reports the section's own problems", () => {
+Deno.test("config: validateCluster reports the section's problems", () => {
   const config = parse("[aio/cluster]\nurl = nats://h\nconnect = never\n");
   assert.deepEqual(validateCluster(config).map((error) => error.message), [
     `${FILE}:3: [aio/cluster] connect: must be required or background, not "never"`,
