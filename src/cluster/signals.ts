@@ -15,7 +15,9 @@
  *   node only what it listens to, and hands each message to its listeners
  *   with {@linkcode Signals.deliver}, with the same signal name and an equal
  *   message. The body is the bare JSON, so a message published by hand
- *   (`nats pub shop.signal.order-created '{"id":1}'`) is delivered too.
+ *   (`nats pub shop.signal.order-created '{"id":1}'`) is delivered too. A
+ *   listener added while running hears what is sent once its subscription
+ *   reached the server ({@linkcode ClusterSignals.ready}).
  * - `emit` resolves, to the local listeners' results, once they are done
  *   and the server has acknowledged the message (one flush round trip,
  *   shared by the emits of the same tick), or after `flushTimeoutMs` if
