@@ -127,21 +127,22 @@ let checked: Promise<void> | undefined;
 
 /** Rejects with install instructions when nats-server is not on PATH. */
 export function requireNatsServer(): Promise<void> {
-  return checked ??= new Deno.Command("nats-server", {
-    args: ["--version"],
-    stdout: "null",
-    stderr: "null",
-  }).output().then(
-    () => {},
-    (error) => {
+  return checked ??= (async () => {
+    try {
+      await new Deno.Command("nats-server", {
+        args: ["--version"],
+        stdout: "null",
+        stderr: "null",
+      }).output();
+    } catch (error) {
       throw new Error(
         "nats-server is not installed, and the cluster tests need a real one: " +
           "install it with `sudo apt-get install -y nats-server` (Debian/Ubuntu; " +
           "`.ci/run` does this) or from https://github.com/nats-io/nats-server/releases",
         { cause: error },
       );
-    },
-  );
+    }
+  })();
 }
 
 /**
