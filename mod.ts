@@ -26,7 +26,12 @@ export {
   type ValueSource,
 } from "./src/config/errors.ts";
 export { AioError, ConfigErrors, ExitCode, UsageError } from "./src/errors.ts";
-export { type Listener, type ListenOptions, Signals } from "./src/signals.ts";
+export {
+  type Listener,
+  type ListenOptions,
+  type SignalBridge,
+  Signals,
+} from "./src/signals.ts";
 export type {
   ScheduledFunction,
   ScheduleErrorCallback,

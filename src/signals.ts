@@ -25,6 +25,33 @@ export interface ListenOptions {
 }
 
 /**
+ * What {@linkcode Signals} needs to send some signals to other processes
+ * too; aio's cluster layer implements it on NATS.
+ */
+export interface SignalBridge {
+  /**
+   * Whether `signal` goes to other processes. Called on each emit while the
+   * bridge is set, so it should be cheap.
+   */
+  matches(signal: string): boolean;
+  /**
+   * Sends `message` to the other processes. Throws, before sending
+   * anything, for a message it cannot send; the emit then rejects with that
+   * error and no listener runs. The emit waits for the returned promise
+   * after its listeners, and rejects with its error if it rejects.
+   */
+  publish(signal: string, message: unknown): Promise<void>;
+  /**
+   * Called when `signal` gets its first listener here, and, when the
+   * bridge is set, for each signal that has listeners: the bridge needs to
+   * receive that signal from other processes.
+   */
+  listening(signal: string): void;
+  /** Called when `signal` loses its last listener here (`clear` included). */
+  unlistening(signal: string): void;
+}
+
+/**
  * The listeners of one signal. `order` is rebuilt only after a change, so an
  * emit takes it without copying, and a change made during an emit makes a
  * new array instead of touching the one that emit holds.
@@ -47,6 +74,23 @@ interface SignalListeners {
  */
 export class Signals {
   #signals = new Map<string, SignalListeners>();
+  #bridge: SignalBridge | undefined;
+
+  /**
+   * Sends the signals that `bridge` matches to other processes as well:
+   * {@linkcode Signals.emit} publishes them through the bridge and runs the
+   * local listeners. Messages from other processes come in through
+   * {@linkcode Signals.deliver}. The bridge hears of every signal that has
+   * listeners (see {@linkcode SignalBridge.listening}). `undefined` removes
+   * the bridge.
+   *
+   * @param bridge The bridge, or `undefined` for none.
+   */
+  setBridge(bridge: SignalBridge | undefined): void {
+    this.#bridge = bridge;
+    if (bridge === undefined) return;
+    for (const signal of this.#signals.keys()) bridge.listening(signal);
+  }
 
   /**
    * Adds `listener` to `signal`. A listener already there stays where it is
@@ -65,6 +109,7 @@ export class Signals {
     if (entry.names.has(listener)) return;
     entry.names.set(listener, options.name);
     entry.order = null;
+    if (entry.names.size === 1) this.#bridge?.listening(signal);
   }
 
   /**
@@ -76,8 +121,12 @@ export class Signals {
   unlisten(signal: string, listener: Listener) {
     const entry = this.#signals.get(signal);
     if (entry === undefined || !entry.names.delete(listener)) return;
-    if (entry.names.size === 0) this.#signals.delete(signal);
-    else entry.order = null;
+    if (entry.names.size > 0) {
+      entry.order = null;
+      return;
+    }
+    this.#signals.delete(signal);
+    this.#bridge?.unlistening(signal);
   }
 
   /**
@@ -104,6 +153,10 @@ export class Signals {
    * await signals.emit("boom").catch((error) => console.log(error.message)); // "no"
    * ```
    *
+   * When a bridge is set (see {@linkcode Signals.setBridge}) and matches
+   * `signal`, the message is also published through it, and the emit
+   * settles once both the listeners and the publish have.
+   *
    * @param signal The signal's name.
    * @param message Handed to each listener.
    * @returns The listeners' results, in listen order; `[]` when nobody
@@ -111,6 +164,42 @@ export class Signals {
    * several fail; each failure is logged.
    */
   emit(signal: string, message?: unknown): Promise<unknown[]> {
+    const bridge = this.#bridge;
+    if (bridge !== undefined && bridge.matches(signal)) {
+      return this.#emitBridged(bridge, signal, message);
+    }
+    return this.#emitLocal(signal, message);
+  }
+
+  /**
+   * Calls the listeners of `signal` in this process only, for a message
+   * that came from another process, and does not wait for them: a
+   * listener's failure is logged, as by {@linkcode Signals.emit}, and goes
+   * nowhere else.
+   *
+   * @param signal The signal's name.
+   * @param message Handed to each listener.
+   */
+  deliver(signal: string, message?: unknown): void {
+    const entry = this.#signals.get(signal);
+    if (entry === undefined) return;
+    for (const listener of orderOf(entry)) {
+      try {
+        const result = listener(signal, message);
+        if (isThenable(result)) {
+          result.then(
+            undefined,
+            (error) =>
+              logFailure(signal, listener, entry.names.get(listener), error),
+          );
+        }
+      } catch (error) {
+        logFailure(signal, listener, entry.names.get(listener), error);
+      }
+    }
+  }
+
+  #emitLocal(signal: string, message: unknown): Promise<unknown[]> {
     const entry = this.#signals.get(signal);
     if (entry === undefined) return Promise.resolve([]);
     const order = orderOf(entry);
@@ -122,9 +211,41 @@ export class Signals {
 
   /** Removes every listener of every signal. */
   clear() {
+    const signals = [...this.#signals.keys()];
     this.#signals.clear();
+    for (const signal of signals) this.#bridge?.unlistening(signal);
+  }
+
+  #emitBridged(
+    bridge: SignalBridge,
+    signal: string,
+    message: unknown,
+  ): Promise<unknown[]> {
+    let published: Promise<void>;
+    try {
+      published = bridge.publish(signal, message);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // Senders often have no listener of their own: one promise, not three.
+    if (!this.#signals.has(signal)) return published.then(noResults);
+    // Marked handled now: a listener's error is the one emit reports first.
+    published.catch(ignore);
+    return this.#emitLocal(signal, message).then(
+      (results) => published.then(() => results),
+    );
   }
 }
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
+}
+
+function noResults(): unknown[] {
+  return [];
+}
+
+function ignore(): void {}
 
 function orderOf(entry: SignalListeners): Listener[] {
   return entry.order ??= [...entry.names.keys()];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
-import { type Listener, Signals } from "../src/signals.ts";
+import { type Listener, type SignalBridge, Signals } from "../src/signals.ts";
 
 /** Runs `fn` with LogTape sending aio's records to a list it returns. */
 async function withLogs(fn: () => Promise<void>): Promise<LogRecord[]> {
@@ -248,4 +248,174 @@ Deno.test("10,000 listeners on one signal all run, in order", async () => {
   assert.equal(results.length, 10_000);
   assert.equal(results[9_999], 9_999);
   assert.ok(results.every((value, i) => value === i));
+});
+
+/** A bridge that matches `order-*` and records what it was given. */
+class RecordingBridge implements SignalBridge {
+  published: [string, unknown][] = [];
+  matched: string[] = [];
+  interest: string[] = [];
+  next: () => Promise<void> = () => Promise.resolve();
+  matches(signal: string): boolean {
+    this.matched.push(signal);
+    return signal.startsWith("order-");
+  }
+  publish(signal: string, message: unknown): Promise<void> {
+    this.published.push([signal, message]);
+    return this.next();
+  }
+  listening(signal: string): void {
+    this.interest.push(`+${signal}`);
+  }
+  unlistening(signal: string): void {
+    this.interest.push(`-${signal}`);
+  }
+}
+
+Deno.test("bridge: a matching signal is published and heard locally; emit waits for both", async () => {
+  const signals = new Signals();
+  const bridge = new RecordingBridge();
+  signals.setBridge(bridge);
+  const sent = deferred();
+  bridge.next = () => sent.promise;
+  const heard: unknown[] = [];
+  signals.listen("order-created", (_signal, message) => {
+    heard.push(message);
+    return "local";
+  });
+  let settled = false;
+  const emit = signals.emit("order-created", { id: 1 }).finally(() =>
+    settled = true
+  );
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(heard, [{ id: 1 }], "the local listener ran at once");
+  assert.equal(settled, false, "emit waited for the publish");
+  sent.resolve();
+  assert.deepEqual(await emit, ["local"]);
+  assert.deepEqual(bridge.published, [["order-created", { id: 1 }]]);
+});
+
+Deno.test("bridge: other signals never reach it; deliver never publishes", async () => {
+  const signals = new Signals();
+  const bridge = new RecordingBridge();
+  signals.setBridge(bridge);
+  const heard: unknown[] = [];
+  signals.listen("user-created", () => "u");
+  signals.listen(
+    "order-created",
+    (_signal, message) => void heard.push(message),
+  );
+  assert.deepEqual(await signals.emit("user-created"), ["u"]);
+  signals.deliver("order-created", 2);
+  assert.deepEqual(heard, [2]);
+  assert.deepEqual(bridge.published, []);
+  // With nobody listening here, a matching signal still goes out.
+  assert.deepEqual(await signals.emit("order-nobody", 3), []);
+  assert.deepEqual(bridge.published, [["order-nobody", 3]]);
+});
+
+Deno.test("deliver calls every listener, waits for none, and logs each failure", async () => {
+  const signals = new Signals();
+  const calls: string[] = [];
+  const slow = deferred();
+  signals.listen("s", () => {
+    calls.push("sync");
+    throw new Error("sync boom");
+  }, { name: "./a.ts#sync" });
+  signals.listen("s", async () => {
+    calls.push("async");
+    await slow.promise;
+    throw new Error("async boom");
+  }, { name: "./a.ts#async" });
+  signals.listen("s", (_signal, message) => void calls.push(`got ${message}`));
+  const records = await withLogs(async () => {
+    assert.equal(signals.deliver("s", 1), undefined);
+    assert.deepEqual(calls, ["sync", "async", "got 1"]);
+    signals.deliver("nobody", 1);
+    slow.resolve();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  });
+  assert.deepEqual(
+    records.map((record) => [record.level, record.properties.listener]),
+    [["error", "./a.ts#sync"], ["error", "./a.ts#async"]],
+  );
+});
+
+Deno.test("bridge: a publish that throws rejects the emit before any listener runs", async () => {
+  const signals = new Signals();
+  const bridge = new RecordingBridge();
+  bridge.publish = () => {
+    throw new TypeError("message.at is a Date, not a JSON value");
+  };
+  signals.setBridge(bridge);
+  let calls = 0;
+  signals.listen("order-created", () => calls++);
+  await assert.rejects(
+    signals.emit("order-created", { at: new Date() }),
+    new TypeError("message.at is a Date, not a JSON value"),
+  );
+  assert.equal(calls, 0);
+});
+
+Deno.test("bridge: a publish that rejects rejects the emit after the listeners ran", async () => {
+  const signals = new Signals();
+  const bridge = new RecordingBridge();
+  bridge.next = () => Promise.reject(new Error("queue full"));
+  signals.setBridge(bridge);
+  let calls = 0;
+  signals.listen("order-created", () => calls++);
+  await assert.rejects(signals.emit("order-created"), /queue full/);
+  assert.equal(calls, 1);
+});
+
+Deno.test("bridge: a listener's error wins over the publish's, which is not left unhandled", async () => {
+  const signals = new Signals();
+  const bridge = new RecordingBridge();
+  bridge.next = () => Promise.reject(new Error("publish failed"));
+  signals.setBridge(bridge);
+  signals.listen("order-created", async () => {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    throw new Error("listener failed");
+  });
+  const records = await withLogs(async () => {
+    await assert.rejects(signals.emit("order-created"), /listener failed/);
+    // An unhandled rejection would fail this test when the timers run.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  });
+  assert.equal(records.length, 1);
+});
+
+Deno.test("bridge: setBridge(undefined) makes every signal local again", async () => {
+  const signals = new Signals();
+  const bridge = new RecordingBridge();
+  signals.setBridge(bridge);
+  signals.setBridge(undefined);
+  signals.listen("order-created", () => "o");
+  assert.deepEqual(await signals.emit("order-created"), ["o"]);
+  assert.deepEqual(bridge.matched, []);
+  assert.deepEqual(bridge.published, []);
+});
+
+Deno.test("bridge: hears which signals have listeners here, and when that changes", () => {
+  const signals = new Signals();
+  const a: Listener = () => "a";
+  const b: Listener = () => "b";
+  signals.listen("order-created", a);
+  signals.listen("user-created", a);
+  const bridge = new RecordingBridge();
+  signals.setBridge(bridge);
+  assert.deepEqual(bridge.interest, ["+order-created", "+user-created"]);
+  bridge.interest = [];
+  signals.listen("order-created", b); // not the first listener
+  signals.listen("order-paid", b);
+  signals.unlisten("order-created", a); // not the last one
+  signals.unlisten("order-created", b);
+  signals.unlisten("order-created", b); // not there any more
+  signals.clear();
+  assert.deepEqual(bridge.interest, [
+    "+order-paid",
+    "-order-created",
+    "-user-created",
+    "-order-paid",
+  ]);
 });

@@ -1,0 +1,37 @@
+/**
+ * The cluster layer (`[aio/cluster]`): one NATS connection per node,
+ * cluster-wide signals, and claims for once-per-cluster schedules. The
+ * NATS client is imported on first connect, so importing this module costs
+ * nothing to apps without a cluster.
+ *
+ * @module
+ */
+
+export {
+  CLUSTER_SECTION,
+  type ClusterConnectMode,
+  type ClusterSpec,
+  readClusterSpec,
+  redactUrl,
+  validateCluster,
+} from "./config.ts";
+export {
+  ClusterConnection,
+  type ClusterConnectOptions,
+  type ClusterState,
+  type ClusterStatus,
+  type ClusterStatusListener,
+  connectCluster,
+} from "./connection.ts";
+export {
+  bridgeSignals,
+  ClusterSignals,
+  type ClusterSignalsOptions,
+} from "./signals.ts";
+export {
+  ScheduleClaims,
+  scheduleClaims,
+  type ScheduleClaimsOptions,
+} from "./claims.ts";
+export { messageFromJson, messageToJson } from "./message.ts";
+export { compilePatterns, patternProblem } from "./patterns.ts";
