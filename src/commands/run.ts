@@ -1,70 +1,274 @@
 /**
- * `aio run [-d]`: start the app, wait for SIGINT or SIGTERM, stop it.
+ * `aio run [-d]`: start the app, wait for a stop signal, stop it, all
+ * within bounds: a stop during start-up wins (nothing further starts), and
+ * the stop ends by `shutdown_timeout` + 1 s whatever the app does (a
+ * watchdog thread enforces it). `-d` starts the same in the background and
+ * returns once it has started or failed.
  *
  * @module
  */
 
-import type { App } from "../app.ts";
 import { exitAfterFlush } from "../exit.ts";
-import { detach, pidfileRelease } from "../detach.ts";
+import { AioError, describeFailure, ExitCode, UsageError } from "../errors.ts";
+import { StartInterrupted } from "../interrupt.ts";
+import * as logging from "../logging.ts";
+import { installProcessSignals } from "../process_signals.ts";
+import { StopWatchdog } from "../stop_watchdog.ts";
+import { DaemonChild } from "../daemon/child.ts";
+import { aioCommand } from "../daemon/command_line.ts";
+import { launchDaemon } from "../daemon/launch.ts";
+import { Pidfile } from "../daemon/pidfile.ts";
+import { absolutePath } from "../paths.ts";
+import { isFileSource } from "../refs.ts";
+import { DEFAULT_DAEMON_LOG, DEFAULT_PIDFILE } from "../settings.ts";
 import type { Command, CommandContext } from "./types.ts";
-import { parseArgs } from "./_args.ts";
-import { COMMAND_SPECS } from "./specs.ts";
-import { reopenLogFiles } from "../logging.ts";
+import { parseOptions } from "./_args.ts";
 
-const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+/** How long `aio run -d` waits for the app to start, by default (s): systemd's `DefaultTimeoutStartSec`. */
+export const DEFAULT_START_TIMEOUT_S = 90;
+
+const RUN_USAGE =
+  `usage: aio run [-h] [-d] [--pidfile PATH] [--start-timeout SECONDS]
+
+Runs the app until SIGINT, SIGTERM or SIGQUIT (a second one, 500 ms or more
+after the first, forces exit 1). SIGHUP and SIGUSR1 reopen the log files.
+
+  -d, --detach               run in the background; returns once the app has
+                             started (exit 0) or failed (its error and exit code)
+  --pidfile PATH             the pidfile (default [aio] pidfile, else
+                             ${DEFAULT_PIDFILE}); without -d, hold it while running
+  --start-timeout SECONDS    with -d: how long to wait for the start
+                             (default ${DEFAULT_START_TIMEOUT_S}); a daemon not started by then is stopped
+
+With -d the output goes to [aio] daemon_log (default ${DEFAULT_DAEMON_LOG}).`;
+
+const logger = logging.getLogger("aio.run");
 
 /** The `run` command. */
 export const runCommand: Command = {
-  description: COMMAND_SPECS.run.summary,
+  description: "Run the app: modules, servers, schedules and listeners",
   async run(args: string[], context: CommandContext): Promise<number> {
-    const parsed = parseArgs(COMMAND_SPECS.run, args);
-    if (parsed.has("--detach")) return await detach(context);
-    const releasePidfile = pidfileRelease();
-    // Listen before starting, so a signal that comes during start-up is not lost.
-    const app = context.app;
-    const stopRequested = context.foreground
-      ? waitForStopSignal(app)
-      : undefined;
-    // SIGUSR1 and SIGHUP (logrotate's postrotate, `systemctl reload`) reopen
-    // the log files; neither may kill aio. (SIGHUP is to mean reload later.)
-    if (context.foreground && Deno.build.os !== "windows") {
-      for (const signal of ["SIGUSR1", "SIGHUP"] as const) {
-        Deno.addSignalListener(signal, () => void reopenLogFiles());
-      }
+    const values = parseOptions("run", args, {
+      detach: { type: "boolean", short: "d" },
+      pidfile: { type: "string" },
+      "start-timeout": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    });
+    if (values.help) {
+      console.log(RUN_USAGE);
+      return ExitCode.OK;
     }
-    try {
-      const plan = await app.prepare(context.source);
-      await app.start(plan);
-      if (!stopRequested) return 0;
-      await stopRequested;
-      await app.stop();
-      return 0;
-    } finally {
-      if (context.foreground) releasePidfile?.();
+    if (!context.foreground) {
+      // From the library: start, and leave the stop to the caller.
+      const plan = await context.app.prepare(context.source);
+      await context.app.start(plan);
+      return ExitCode.OK;
     }
+    if (values.detach) {
+      return await detach(context, args, {
+        pidfile: values.pidfile,
+        startTimeoutS: startTimeout(values["start-timeout"]),
+      });
+    }
+    if (values["start-timeout"] !== undefined) {
+      throw new UsageError("run: --start-timeout goes with -d");
+    }
+    return await runInForeground(context, values.pidfile);
   },
 };
 
 /**
- * Resolves on the first SIGINT or SIGTERM. From then on, a second one
- * forces exit 1 at once (the stop is taking too long for the user).
+ * Runs the app in this process until it is told to stop. In a daemon
+ * (`AIO_PIDFILE` set by the launcher) it holds the pidfile and reports the
+ * start to the launcher.
  */
-function waitForStopSignal(app: App): Promise<void> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    // Signal listeners do not keep Deno's event loop alive; an app with no
-    // server and no schedule must still run until it is told to stop.
-    setInterval(() => {}, 2 ** 30);
-    const onSignal = () => {
-      if (stopping) {
-        console.error("aio: error: second signal during stop, exiting now");
-        exitAfterFlush(app, 1);
-        return;
-      }
-      stopping = true;
-      resolve();
-    };
-    for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, onSignal);
+async function runInForeground(
+  context: CommandContext,
+  pidfileOption: string | undefined,
+): Promise<number> {
+  const { app } = context;
+  const daemon = DaemonChild.fromEnv();
+  const stop = new AbortController();
+  const watchdog = StopWatchdog.start({
+    shutdownTimeoutMs: app.shutdownTimeoutMs,
   });
+  let pidfile: Pidfile | undefined;
+  // First: from here on no signal an operator sends can kill aio uncleanly.
+  installProcessSignals({
+    stop(signal) {
+      console.error(
+        `aio: stopping on ${signal} (a second Ctrl-C forces the exit)`,
+      );
+      watchdog?.stopBegan();
+      stop.abort();
+    },
+    force() {
+      console.error("aio: error: second signal during stop, exiting now");
+      pidfile?.release();
+      exitAfterFlush(app, ExitCode.FAILURE);
+    },
+    reopenLogs: () => reopenLogs(),
+    ignored(signal) {
+      logger.warning("{signal} ignored: aio gives it no meaning", { signal });
+    },
+    failed(signal, error) {
+      logger.error("Handling {signal} failed: {error}", { signal, error });
+    },
+  });
+  // Signal listeners do not keep Deno's event loop alive; an app with no
+  // server and no schedule must still run until it is told to stop.
+  const keepAlive = setInterval(() => {}, 2 ** 30);
+  try {
+    const path = daemon?.pidfilePath ?? pidfileOption;
+    if (path !== undefined) {
+      pidfile = daemon ? await daemon.acquire() : await Pidfile.acquire(path);
+      watchdog?.update({
+        shutdownTimeoutMs: app.shutdownTimeoutMs,
+        pidfile: pidfile.path,
+      });
+    }
+    const plan = await app.prepare(context.source, { signal: stop.signal });
+    watchdog?.update({
+      shutdownTimeoutMs: plan.settings.shutdownTimeoutMs,
+      pidfile: pidfile?.path,
+    });
+    await app.start(plan, { signal: stop.signal });
+    daemon?.started();
+    await aborted(stop.signal);
+    await app.stop();
+    return ExitCode.OK;
+  } catch (error) {
+    if (error instanceof StartInterrupted) {
+      const line = `aio: ${error.message}`;
+      console.error(line);
+      daemon?.failed(ExitCode.OK, line);
+      await app.stop();
+      return ExitCode.OK;
+    }
+    const { text, exitCode } = describeFailure(error);
+    daemon?.failed(exitCode, text);
+    throw error;
+  } finally {
+    clearInterval(keepAlive);
+    pidfile?.release();
+    // The watchdog stays until the process ends: the exit hooks (the log
+    // flush) are bounded by it too.
+  }
+}
+
+/**
+ * `aio run -d`: prepares the app here first (a bad config is reported,
+ * exit 78, before anything starts), then launches the daemon and waits.
+ */
+async function detach(
+  context: CommandContext,
+  args: string[],
+  options: { pidfile?: string; startTimeoutS: number },
+): Promise<number> {
+  const { app } = context;
+  const deadline = performance.now() + options.startTimeoutS * 1000;
+  const interrupted = new AbortController();
+  installProcessSignals({
+    stop: () => interrupted.abort(),
+    force: () => exitAfterFlush(app, ExitCode.FAILURE),
+  });
+  const keepAlive = setInterval(() => {}, 2 ** 30);
+  const timer = setTimeout(
+    () => interrupted.abort(),
+    Math.max(0, deadline - performance.now()),
+  );
+  try {
+    const plan = await app.prepare(context.source, {
+      signal: interrupted.signal,
+    }).catch((error) => {
+      if (!(error instanceof StartInterrupted)) throw error;
+      throw new AioError(
+        performance.now() >= deadline
+          ? `the app did not load within ${options.startTimeoutS} s (still ${error.loading})`
+          : `interrupted while ${error.loading}`,
+      );
+    });
+    plan.problems.throwIfAny();
+    clearTimeout(timer);
+    const { settings } = plan;
+    const command = aioCommand(daemonArgs(context, args, plan.userSource));
+    await app.clear();
+    return await launchDaemon({
+      command,
+      pidfile: options.pidfile ?? settings.pidfile,
+      daemonLog: settings.daemonLog,
+      deadline,
+      startTimeoutS: options.startTimeoutS,
+      shutdownTimeoutMs: settings.shutdownTimeoutMs,
+      signal: interrupted.signal,
+    });
+  } finally {
+    clearTimeout(timer);
+    clearInterval(keepAlive);
+  }
+}
+
+/**
+ * The daemon's command line: the same options, minus the launcher's own
+ * (`-d`, `--pidfile`, `--start-timeout`: the pidfile goes through the
+ * environment), with the config file made absolute (`aio status` shows it).
+ */
+function daemonArgs(
+  context: CommandContext,
+  runArgs: readonly string[],
+  userSource: string | undefined,
+): string[] {
+  const launcherOnly = new Set(["-d", "--detach"]);
+  const withValue = new Set(["--pidfile", "--start-timeout", "-c", "--config"]);
+  const kept: string[] = [];
+  for (let index = 0; index < runArgs.length; index++) {
+    const arg = runArgs[index];
+    if (launcherOnly.has(arg)) continue;
+    if (withValue.has(arg)) {
+      index++;
+      continue;
+    }
+    if (/^--(pidfile|start-timeout|config)=/.test(arg)) continue;
+    kept.push(arg);
+  }
+  const global: string[] = context.debug ? ["--debug"] : [];
+  if (context.source.configFile !== undefined || userSource !== undefined) {
+    const file = context.source.configFile ?? userSource!;
+    if (isFileSource(file)) global.push("-c", absolutePath(file));
+  }
+  return [...global, "run", ...kept];
+}
+
+function startTimeout(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_START_TIMEOUT_S;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0 || value.trim() === "") {
+    throw new UsageError(
+      `run: --start-timeout: expected a number of seconds above 0, not '${value}'`,
+    );
+  }
+  return seconds;
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) =>
+    signal.addEventListener("abort", () => resolve(), { once: true })
+  );
+}
+
+/**
+ * Reopens the log files, where the logging layer can (`reopenLogFiles`,
+ * which the rotation work adds to logging.ts); until then, says so.
+ */
+async function reopenLogs(): Promise<void> {
+  const reopen = (logging as unknown as {
+    reopenLogFiles?: () => Promise<void>;
+  }).reopenLogFiles;
+  if (!reopen) {
+    logger.info("Log files: nothing to reopen");
+    return;
+  }
+  await reopen();
+  logger.info("Log files reopened");
 }
