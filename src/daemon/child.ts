@@ -12,9 +12,14 @@
  * @module
  */
 
+import { absolutePath } from "../paths.ts";
 import { Pidfile } from "./pidfile.ts";
 
-/** Set by the launcher in the daemon's environment: the pidfile (absolute) it must hold. */
+/**
+ * Set by the launcher in the daemon's environment: the pidfile it must
+ * hold, as the user named it (the daemon runs in the launcher's working
+ * directory).
+ */
 export const PIDFILE_ENV = "AIO_PIDFILE";
 
 /** The file through which the daemon with `pid` reports its start. */
@@ -44,14 +49,14 @@ export function parseStartReport(text: string): StartReport | undefined {
  * process was started by `aio run -d`.
  */
 export class DaemonChild {
-  /** The pidfile to hold (absolute). */
+  /** The pidfile to hold, as the user named it. */
   readonly pidfilePath: string;
   readonly #reportPath: string;
   #reported = false;
 
   private constructor(pidfilePath: string) {
     this.pidfilePath = pidfilePath;
-    this.#reportPath = startReportPath(pidfilePath, Deno.pid);
+    this.#reportPath = startReportPath(absolutePath(pidfilePath), Deno.pid);
   }
 
   /** This process's handle, when `AIO_PIDFILE` says it is a daemon. */

@@ -76,7 +76,7 @@ export async function launchDaemon(options: LaunchOptions): Promise<number> {
       program,
       ...args,
     ],
-    env: { [PIDFILE_ENV]: absolutePath(pidfile) },
+    env: { [PIDFILE_ENV]: pidfile },
     stdin: "null",
     stdout: "null",
     stderr: "null",
