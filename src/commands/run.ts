@@ -96,8 +96,12 @@ async function runInForeground(
   // First: from here on no signal an operator sends can kill aio uncleanly.
   installProcessSignals({
     stop(signal) {
+      // A terminal's user learns how to force it (as uvicorn says); a
+      // daemon's log has no Ctrl-C to offer.
       console.error(
-        `aio: stopping on ${signal} (a second Ctrl-C forces the exit)`,
+        `aio: stopping on ${signal}${
+          daemon ? "" : " (a second Ctrl-C forces the exit)"
+        }`,
       );
       watchdog?.stopBegan();
       stop.abort();
@@ -118,6 +122,7 @@ async function runInForeground(
   // Signal listeners do not keep Deno's event loop alive; an app with no
   // server and no schedule must still run until it is told to stop.
   const keepAlive = setInterval(() => {}, 2 ** 30);
+  let startReported = false;
   try {
     const path = daemon?.pidfilePath ?? pidfileOption;
     if (path !== undefined) {
@@ -134,6 +139,7 @@ async function runInForeground(
     });
     await app.start(plan, { signal: stop.signal });
     daemon?.started();
+    startReported = daemon !== undefined;
     await aborted(stop.signal);
     await app.stop();
     return ExitCode.OK;
@@ -151,8 +157,11 @@ async function runInForeground(
   } finally {
     clearInterval(keepAlive);
     pidfile?.release();
-    // The watchdog stays until the process ends: the exit hooks (the log
-    // flush) are bounded by it too.
+    // A report of a start is read by the launcher at once; one still here
+    // had no reader. (A failure's report is read after this process exits.)
+    if (startReported) daemon?.cleanUp();
+    // The watchdog stays until the process ends: once a stop has begun, the
+    // exit hooks (the log flush) are bounded by it too.
   }
 }
 
