@@ -64,8 +64,10 @@ export class DaemonChild {
     let path: string | undefined;
     try {
       path = Deno.env.get(PIDFILE_ENV);
+      // Processes the app starts are not this daemon.
+      if (path !== undefined) Deno.env.delete(PIDFILE_ENV);
     } catch {
-      return undefined;
+      // Without env access this is no daemon of aio's (its launcher has it).
     }
     return path ? new DaemonChild(path) : undefined;
   }
