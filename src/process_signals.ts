@@ -74,8 +74,8 @@ export interface ProcessSignalHandlers {
   /** A later one: the stop takes too long for the operator; exit now. */
   force(signal: Deno.Signal): void;
   /** SIGUSR1 (and SIGHUP while there is no `reload`): reopen the log files. */
-  reopenLogs?(): Promise<void> | void;
-  /** SIGHUP: reload the config. */
+  reopenLogs?(signal: Deno.Signal): Promise<void> | void;
+  /** SIGHUP: reload the config (the seam for the reload work; unset, SIGHUP reopens the logs). */
   reload?(): Promise<void> | void;
   /** A signal aio gives no meaning (SIGUSR2), caught so that it cannot kill aio. */
   ignored?(signal: Deno.Signal): void;
@@ -122,8 +122,12 @@ export function installProcessSignals(
     });
   }
   if (Deno.build.os !== "windows") {
-    on("SIGHUP", () => (handlers.reload ?? handlers.reopenLogs)?.());
-    on("SIGUSR1", () => handlers.reopenLogs?.());
+    on(
+      "SIGHUP",
+      () =>
+        handlers.reload ? handlers.reload() : handlers.reopenLogs?.("SIGHUP"),
+    );
+    on("SIGUSR1", () => handlers.reopenLogs?.("SIGUSR1"));
     on("SIGUSR2", () => handlers.ignored?.("SIGUSR2"));
   }
   return () => {

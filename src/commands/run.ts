@@ -11,7 +11,7 @@
 import { exitAfterFlush } from "../exit.ts";
 import { AioError, describeFailure, ExitCode, UsageError } from "../errors.ts";
 import { StartInterrupted } from "../interrupt.ts";
-import * as logging from "../logging.ts";
+import { getLogger, reopenLogFiles } from "../logging.ts";
 import { installProcessSignals } from "../process_signals.ts";
 import { StopWatchdog } from "../stop_watchdog.ts";
 import { DaemonChild } from "../daemon/child.ts";
@@ -42,7 +42,7 @@ after the first, forces exit 1). SIGHUP and SIGUSR1 reopen the log files.
 
 With -d the output goes to [aio] daemon_log (default ${DEFAULT_DAEMON_LOG}).`;
 
-const logger = logging.getLogger("aio.run");
+const logger = getLogger("aio.run");
 
 /** The `run` command. */
 export const runCommand: Command = {
@@ -111,7 +111,10 @@ async function runInForeground(
       pidfile?.release();
       exitAfterFlush(app, ExitCode.FAILURE);
     },
-    reopenLogs: () => reopenLogs(),
+    async reopenLogs(signal) {
+      await reopenLogFiles();
+      logger.info("{signal}: log files reopened", { signal });
+    },
     ignored(signal) {
       logger.warning("{signal} ignored: aio gives it no meaning", { signal });
     },
@@ -264,20 +267,4 @@ function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) =>
     signal.addEventListener("abort", () => resolve(), { once: true })
   );
-}
-
-/**
- * Reopens the log files, where the logging layer can (`reopenLogFiles`,
- * which the rotation work adds to logging.ts); until then, says so.
- */
-async function reopenLogs(): Promise<void> {
-  const reopen = (logging as unknown as {
-    reopenLogFiles?: () => Promise<void>;
-  }).reopenLogFiles;
-  if (!reopen) {
-    logger.info("Log files: nothing to reopen");
-    return;
-  }
-  await reopen();
-  logger.info("Log files reopened");
 }

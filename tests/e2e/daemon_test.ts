@@ -253,7 +253,9 @@ Deno.test("SIGHUP does not kill the daemon", async () => {
     Deno.kill(pid, "SIGHUP");
     await waitUntil(
       async () =>
-        /Log files/.test(await Deno.readTextFile(`${dir}/var/log/aio.log`)),
+        /SIGHUP: log files reopened/.test(
+          await Deno.readTextFile(`${dir}/var/log/aio.log`),
+        ),
       "the SIGHUP to be handled",
     );
     ok(alive(pid));
