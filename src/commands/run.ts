@@ -96,12 +96,13 @@ async function runInForeground(
   // First: from here on no signal an operator sends can kill aio uncleanly.
   installProcessSignals({
     stop(signal) {
-      // A terminal's user learns how to force it (as uvicorn says); a
-      // daemon's log has no Ctrl-C to offer.
-      console.error(
-        `aio: stopping on ${signal}${
-          daemon ? "" : " (a second Ctrl-C forces the exit)"
-        }`,
+      // Logged, as uvicorn does, so that log_level and the handlers decide
+      // where it goes; a daemon's log has no Ctrl-C to offer.
+      logger.info(
+        daemon
+          ? "Stopping on {signal}"
+          : "Stopping on {signal}: a second Ctrl-C forces the exit",
+        { signal },
       );
       watchdog?.stopBegan();
       stop.abort();

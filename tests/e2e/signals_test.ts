@@ -55,8 +55,11 @@ Deno.test("Ctrl-C on deno task start (SIGINT to the whole process group) stops a
   const { code } = await task.done();
   equal(code, 0, task.output);
   match(task.output, /MARK aio-stopped/);
-  equal(task.output.match(/aio: stopping on SIGINT/g)?.length, 1);
-  match(task.output, /a second Ctrl-C forces the exit/);
+  equal(
+    task.output.match(/Stopping on SIGINT: a second Ctrl-C forces the exit/g)
+      ?.length,
+    1,
+  );
   ok(!/second signal/.test(task.output), task.output);
 });
 
