@@ -15,9 +15,13 @@ import { getLogger, reopenLogFiles } from "../logging.ts";
 import { installProcessSignals } from "../process_signals.ts";
 import { StopWatchdog } from "../stop_watchdog.ts";
 import { DaemonChild } from "../daemon/child.ts";
-import { aioCommand } from "../daemon/command_line.ts";
+import {
+  aioCommand,
+  type PermissionCandidates,
+} from "../daemon/command_line.ts";
 import { launchDaemon } from "../daemon/launch.ts";
-import { Pidfile } from "../daemon/pidfile.ts";
+import { parentDir, Pidfile } from "../daemon/pidfile.ts";
+import type { ConfigParser } from "../config/config_parser.ts";
 import { absolutePath } from "../paths.ts";
 import { isFileSource } from "../refs.ts";
 import { DEFAULT_DAEMON_LOG, DEFAULT_PIDFILE } from "../settings.ts";
@@ -204,11 +208,15 @@ async function detach(
     plan.problems.throwIfAny();
     clearTimeout(timer);
     const { settings } = plan;
-    const command = aioCommand(daemonArgs(context, args, plan.userSource));
+    const pidfile = options.pidfile ?? settings.pidfile;
+    const command = aioCommand(
+      daemonArgs(context, args, plan.userSource),
+      await daemonNeeds(context, plan.config, pidfile),
+    );
     await app.clear();
     return await launchDaemon({
       command,
-      pidfile: options.pidfile ?? settings.pidfile,
+      pidfile,
       daemonLog: settings.daemonLog,
       deadline,
       startTimeoutS: options.startTimeoutS,
@@ -250,6 +258,28 @@ function daemonArgs(
     if (isFileSource(file)) global.push("-c", absolutePath(file));
   }
   return [...global, "run", ...kept];
+}
+
+/**
+ * What the daemon may need to be granted (when the launcher's own flags
+ * cannot be read): what `aio permissions` works out for the app, and the
+ * pidfile's directory.
+ */
+async function daemonNeeds(
+  context: CommandContext,
+  config: ConfigParser,
+  pidfile: string,
+): Promise<PermissionCandidates> {
+  const { permissionsFor } = await import("./permissions.ts");
+  const needs = permissionsFor(context.app, config);
+  const directory = parentDir(absolutePath(pidfile));
+  return {
+    read: [...needs.read, directory],
+    write: [...needs.write, directory],
+    net: needs.net,
+    env: needs.env,
+    import: needs.import,
+  };
 }
 
 function startTimeout(value: string | undefined): number {

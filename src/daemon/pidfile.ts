@@ -15,6 +15,7 @@
 
 import { AioError } from "../errors.ts";
 import { absolutePath } from "../paths.ts";
+import { readProc } from "./_proc.ts";
 
 /** The pidfile's mode before the umask (as `aio run -d` always made it). */
 const PIDFILE_MODE = 0o644;
@@ -245,12 +246,8 @@ function inodeAt(path: string): number | null | undefined {
  * be read.
  */
 function lockHolder(ino: number, expected: number | undefined) {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync("/proc/locks");
-  } catch {
-    return undefined;
-  }
+  const text = readProc("/proc/locks");
+  if (text === undefined) return undefined;
   const holders: number[] = [];
   for (const line of text.split("\n")) {
     // "1: FLOCK  ADVISORY  WRITE 13936 fe:00:2146326 0 EOF"; "->" lines wait.

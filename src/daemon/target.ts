@@ -14,6 +14,7 @@ import {
 } from "../config/layers.ts";
 import { Problems } from "../config/problems.ts";
 import { type AppSettings, readAppSettings } from "../settings.ts";
+import { readProc, readProcLink } from "./_proc.ts";
 
 /** The settings `aio stop` and `aio status` need, from the user config (modules not imported). */
 export function daemonSettings(
@@ -26,12 +27,9 @@ export function daemonSettings(
 
 /** What the daemon with `pid` runs: its `-c FILE` (absolute), from Linux's `/proc`; undefined elsewhere. */
 export function daemonConfigFile(pid: number): string | undefined {
-  let argv: string[];
-  try {
-    argv = Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0");
-  } catch {
-    return undefined;
-  }
+  const text = readProc(`/proc/${pid}/cmdline`);
+  if (text === undefined) return undefined;
+  const argv = text.split("\0");
   // aio's own `-c FILE` comes after the module (the launcher gives the
   // daemon a URL) and before `run`; deno's `-c` names a deno.json.
   const module = argv.findIndex((arg, index) =>
@@ -46,9 +44,6 @@ export function daemonConfigFile(pid: number): string | undefined {
   }
   if (file === undefined) return undefined;
   if (file.startsWith("/")) return file;
-  try {
-    return `${Deno.readLinkSync(`/proc/${pid}/cwd`)}/${file}`;
-  } catch {
-    return undefined;
-  }
+  const cwd = readProcLink(`/proc/${pid}/cwd`);
+  return cwd === undefined ? undefined : `${cwd}/${file}`;
 }

@@ -348,3 +348,41 @@ Deno.test("run --pidfile in the foreground holds the pidfile: a second run is re
     await foreground.done();
   }
 });
+
+Deno.test("run -d under the flags aio permissions prints (plus --allow-run=sh and write to var/) starts a daemon with no more than those", async () => {
+  const dir = await daemonApp();
+  try {
+    const printed = await runCli(["permissions"], { cwd: dir });
+    equal(printed.code, 0, printed.stderr);
+    const flags = [
+      "--no-prompt",
+      ...printed.stdout.trim().split(" "),
+      "--allow-run=sh",
+      `--allow-write=${dir}/var`,
+    ];
+    const started = await runCli(["run", "-d"], { cwd: dir, denoFlags: flags });
+    equal(started.code, 0, started.stderr);
+    const pid = await readPid(`${dir}/var/run/aio.pid`);
+    const cmdline = (await Deno.readTextFile(`/proc/${pid}/cmdline`))
+      .split("\0");
+    ok(!cmdline.includes("-A"), cmdline.join(" "));
+    ok(
+      !cmdline.some((arg) => arg.startsWith("--allow-run")),
+      cmdline.join(" "),
+    );
+    ok(cmdline.some((arg) => arg.startsWith("--allow-read=")));
+    const stopped = await runCli(["stop"], {
+      cwd: dir,
+      denoFlags: [
+        "--no-prompt",
+        `--allow-read=${dir}`,
+        "--allow-env",
+        "--allow-run",
+      ],
+    });
+    equal(stopped.code, 0, stopped.stderr);
+    ok(!alive(pid));
+  } finally {
+    await cleanUp(dir);
+  }
+});
