@@ -24,60 +24,33 @@ import { parentDir, Pidfile } from "../daemon/pidfile.ts";
 import type { ConfigParser } from "../config/config_parser.ts";
 import { absolutePath } from "../paths.ts";
 import { isFileSource } from "../refs.ts";
-import { DEFAULT_DAEMON_LOG, DEFAULT_PIDFILE } from "../settings.ts";
+import { DEFAULT_START_TIMEOUT_S } from "../daemon/defaults.ts";
 import type { Command, CommandContext } from "./types.ts";
-import { parseOptions } from "./_args.ts";
-
-/** How long `aio run -d` waits for the app to start, by default (s): systemd's `DefaultTimeoutStartSec`. */
-export const DEFAULT_START_TIMEOUT_S = 90;
-
-const RUN_USAGE =
-  `usage: aio run [-h] [-d] [--pidfile PATH] [--start-timeout SECONDS]
-
-Runs the app until SIGINT, SIGTERM or SIGQUIT (a second one, 500 ms or more
-after the first, forces exit 1). SIGHUP and SIGUSR1 reopen the log files.
-
-  -d, --detach               run in the background; returns once the app has
-                             started (exit 0) or failed (its error and exit code)
-  --pidfile PATH             the pidfile (default [aio] pidfile, else
-                             ${DEFAULT_PIDFILE}); without -d, hold it while running
-  --start-timeout SECONDS    with -d: how long to wait for the start
-                             (default ${DEFAULT_START_TIMEOUT_S}); a daemon not started by then is stopped
-
-With -d the output goes to [aio] daemon_log (default ${DEFAULT_DAEMON_LOG}).`;
+import { parseArgs } from "./_args.ts";
+import { COMMAND_SPECS } from "./specs.ts";
 
 const logger = getLogger("aio.run");
 
 /** The `run` command. */
 export const runCommand: Command = {
-  description: "Run the app: modules, servers, schedules and listeners",
+  description: COMMAND_SPECS.run.summary,
   async run(args: string[], context: CommandContext): Promise<number> {
-    const values = parseOptions("run", args, {
-      detach: { type: "boolean", short: "d" },
-      pidfile: { type: "string" },
-      "start-timeout": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    });
-    if (values.help) {
-      console.log(RUN_USAGE);
-      return ExitCode.OK;
-    }
+    const parsed = parseArgs(COMMAND_SPECS.run, args);
     if (!context.foreground) {
       // From the library: start, and leave the stop to the caller.
       const plan = await context.app.prepare(context.source);
       await context.app.start(plan);
       return ExitCode.OK;
     }
-    if (values.detach) {
-      return await detach(context, args, {
-        pidfile: values.pidfile,
-        startTimeoutS: startTimeout(values["start-timeout"]),
-      });
+    const pidfile = parsed.value("--pidfile");
+    const startTimeoutS = startTimeout(parsed.value("--start-timeout"));
+    if (parsed.has("--detach")) {
+      return await detach(context, { pidfile, startTimeoutS });
     }
-    if (values["start-timeout"] !== undefined) {
-      throw new UsageError("run: --start-timeout goes with -d");
+    if (parsed.has("--start-timeout")) {
+      throw new UsageError("argument --start-timeout: goes with -d");
     }
-    return await runInForeground(context, values.pidfile);
+    return await runInForeground(context, pidfile);
   },
 };
 
@@ -179,7 +152,6 @@ async function runInForeground(
  */
 async function detach(
   context: CommandContext,
-  args: string[],
   options: { pidfile?: string; startTimeoutS: number },
 ): Promise<number> {
   const { app } = context;
@@ -210,7 +182,7 @@ async function detach(
     const { settings } = plan;
     const pidfile = options.pidfile ?? settings.pidfile;
     const command = aioCommand(
-      daemonArgs(context, args, plan.userSource),
+      daemonArgs(context, plan.userSource),
       await daemonNeeds(context, plan.config, pidfile),
     );
     await app.clear();
@@ -230,34 +202,25 @@ async function detach(
 }
 
 /**
- * The daemon's command line: the same options, minus the launcher's own
- * (`-d`, `--pidfile`, `--start-timeout`: the pidfile goes through the
- * environment), with the config file made absolute (`aio status` shows it).
+ * The daemon's command line: `aio run` with the launcher's global options
+ * (`--debug`, `--log-level`) and its config file, made absolute (`aio
+ * status` shows it); the launcher's own options (`-d`, `--pidfile`,
+ * `--start-timeout`) stay with it: the pidfile goes through the environment.
  */
 function daemonArgs(
   context: CommandContext,
-  runArgs: readonly string[],
   userSource: string | undefined,
 ): string[] {
-  const launcherOnly = new Set(["-d", "--detach"]);
-  const withValue = new Set(["--pidfile", "--start-timeout", "-c", "--config"]);
-  const kept: string[] = [];
-  for (let index = 0; index < runArgs.length; index++) {
-    const arg = runArgs[index];
-    if (launcherOnly.has(arg)) continue;
-    if (withValue.has(arg)) {
-      index++;
-      continue;
-    }
-    if (/^--(pidfile|start-timeout|config)=/.test(arg)) continue;
-    kept.push(arg);
+  const args: string[] = context.debug ? ["--debug"] : [];
+  const level = context.source.overrides?.findLast((override) =>
+    override.section === "aio" && override.option === "log_level"
+  );
+  if (level) args.push("--log-level", level.value);
+  const file = context.source.configFile ?? userSource;
+  if (file !== undefined && isFileSource(file)) {
+    args.push("-c", absolutePath(file));
   }
-  const global: string[] = context.debug ? ["--debug"] : [];
-  if (context.source.configFile !== undefined || userSource !== undefined) {
-    const file = context.source.configFile ?? userSource!;
-    if (isFileSource(file)) global.push("-c", absolutePath(file));
-  }
-  return [...global, "run", ...kept];
+  return [...args, "run"];
 }
 
 /**
@@ -287,7 +250,7 @@ function startTimeout(value: string | undefined): number {
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0 || value.trim() === "") {
     throw new UsageError(
-      `run: --start-timeout: expected a number of seconds above 0, not '${value}'`,
+      `argument --start-timeout: expected seconds above 0, got '${value}'`,
     );
   }
   return seconds;

@@ -299,7 +299,10 @@ it has exited; 1 when nothing runs, or when it still runs after the wait.`,
       ],
       examples: [
         ["aio stop", "stop the app aio run -d started here"],
-        ["aio stop --pidfile /run/app.pid", "stop the one that holds that pidfile"],
+        [
+          "aio stop --pidfile /run/app.pid",
+          "stop the one that holds that pidfile",
+        ],
       ],
     }),
     status: defineCommand({

@@ -6,11 +6,11 @@
  * @module
  */
 
-import { ExitCode } from "../errors.ts";
 import { PidfileProbe } from "../daemon/pidfile.ts";
 import { daemonConfigFile, daemonSettings } from "../daemon/target.ts";
 import type { Command, CommandContext } from "./types.ts";
-import { parseOptions } from "./_args.ts";
+import { parseArgs } from "./_args.ts";
+import { COMMAND_SPECS } from "./specs.ts";
 
 /** `aio status`'s exit codes (LSB's for `status`). */
 export const StatusCode = {
@@ -22,27 +22,13 @@ export const StatusCode = {
   NOT_RUNNING: 3,
 } as const;
 
-const STATUS_USAGE = `usage: aio status [-h] [--pidfile PATH]
-
-Says whether the aio that holds the pidfile runs (checked by its lock),
-with its pid, uptime and config file. Exit 0 running, 1 not running but
-a stale pidfile is there, 3 not running (as LSB's status).
-
-  --pidfile PATH    the pidfile (default [aio] pidfile, else var/run/aio.pid)`;
-
 /** The `status` command. */
 export const statusCommand: Command = {
-  description: "Say whether the app that aio run -d started runs",
+  description: COMMAND_SPECS.status.summary,
   async run(args: string[], context: CommandContext): Promise<number> {
-    const values = parseOptions("status", args, {
-      pidfile: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    });
-    if (values.help) {
-      console.log(STATUS_USAGE);
-      return ExitCode.OK;
-    }
-    const path = values.pidfile ?? daemonSettings(context.source).pidfile;
+    const parsed = parseArgs(COMMAND_SPECS.status, args);
+    const path = parsed.value("--pidfile") ??
+      daemonSettings(context.source).pidfile;
     const probe = await PidfileProbe.open(path);
     probe.close();
     const { state } = probe;

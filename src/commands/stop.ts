@@ -10,40 +10,24 @@ import { PidfileProbe } from "../daemon/pidfile.ts";
 import { daemonSettings } from "../daemon/target.ts";
 import { WATCHDOG_GRACE_MS } from "../stop_watchdog.ts";
 import type { Command, CommandContext } from "./types.ts";
-import { parseOptions } from "./_args.ts";
+import { parseArgs } from "./_args.ts";
+import { COMMAND_SPECS } from "./specs.ts";
 
 /** What `aio stop` waits beyond the daemon's own bound (`shutdown_timeout` + 1 s), in ms. */
 const STOP_MARGIN_MS = 2000;
 
-const STOP_USAGE = `usage: aio stop [-h] [--pidfile PATH] [--timeout SECONDS]
-
-Sends SIGTERM to the aio that holds the pidfile (checked by its lock: a
-stale pidfile's pid is never signalled) and waits for it to exit.
-Exit 0 once it has exited; 1 when nothing runs or it is still running
-after the wait.
-
-  --pidfile PATH       the pidfile (default [aio] pidfile, else var/run/aio.pid)
-  --timeout SECONDS    how long to wait (default [aio] shutdown_timeout + 3)`;
-
 /** The `stop` command. */
 export const stopCommand: Command = {
-  description: "Stop the app that aio run -d started",
+  description: COMMAND_SPECS.stop.summary,
   async run(args: string[], context: CommandContext): Promise<number> {
-    const values = parseOptions("stop", args, {
-      pidfile: { type: "string" },
-      timeout: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    });
-    if (values.help) {
-      console.log(STOP_USAGE);
-      return ExitCode.OK;
-    }
-    const explicitTimeout = seconds("stop", "--timeout", values.timeout);
+    const parsed = parseArgs(COMMAND_SPECS.stop, args);
+    const explicitPidfile = parsed.value("--pidfile");
+    const explicitTimeout = seconds("--timeout", parsed.value("--timeout"));
     const settings =
-      values.pidfile !== undefined && explicitTimeout !== undefined
+      explicitPidfile !== undefined && explicitTimeout !== undefined
         ? undefined
         : daemonSettings(context.source);
-    const path = values.pidfile ?? settings!.pidfile;
+    const path = explicitPidfile ?? settings!.pidfile;
     const timeoutMs = explicitTimeout !== undefined
       ? explicitTimeout * 1000
       : settings!.shutdownTimeoutMs + WATCHDOG_GRACE_MS + STOP_MARGIN_MS;
@@ -90,8 +74,7 @@ export const stopCommand: Command = {
 };
 
 /** A `--NAME SECONDS` value, 0 or more; undefined when not given. */
-export function seconds(
-  command: string,
+function seconds(
   option: string,
   value: string | undefined,
 ): number | undefined {
@@ -99,7 +82,7 @@ export function seconds(
   const number = Number(value);
   if (value.trim() === "" || !Number.isFinite(number) || number < 0) {
     throw new UsageError(
-      `${command}: ${option}: expected a number of seconds, not '${value}'`,
+      `argument ${option}: expected seconds (0 or more), got '${value}'`,
     );
   }
   return number;

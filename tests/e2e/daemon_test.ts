@@ -349,17 +349,12 @@ Deno.test("run --pidfile in the foreground holds the pidfile: a second run is re
   }
 });
 
-Deno.test("run -d under the flags aio permissions prints (plus --allow-run=sh and write to var/) starts a daemon with no more than those", async () => {
+Deno.test("run -d under the flags aio permissions -d prints starts a daemon with no more than those", async () => {
   const dir = await daemonApp();
   try {
-    const printed = await runCli(["permissions"], { cwd: dir });
+    const printed = await runCli(["permissions", "-d"], { cwd: dir });
     equal(printed.code, 0, printed.stderr);
-    const flags = [
-      "--no-prompt",
-      ...printed.stdout.trim().split(" "),
-      "--allow-run=sh",
-      `--allow-write=${dir}/var`,
-    ];
+    const flags = ["--no-prompt", ...printed.stdout.trim().split(" ")];
     const started = await runCli(["run", "-d"], { cwd: dir, denoFlags: flags });
     equal(started.code, 0, started.stderr);
     const pid = await readPid(`${dir}/var/run/aio.pid`);
