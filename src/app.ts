@@ -22,11 +22,34 @@ import type { ResolvedListener } from "./listeners.ts";
 import { Scheduler } from "./schedule/mod.ts";
 import { ConfigError } from "./config/errors.ts";
 import { getLogger, type Logging, processLogging } from "./logging.ts";
-import { ModuleLoader, type ModuleNamespace } from "./refs.ts";
+import { displayUrl, ModuleLoader, type ModuleNamespace } from "./refs.ts";
 import { DEFAULT_SHUTDOWN_TIMEOUT_S } from "./settings.ts";
+import { throwIfStopped, untilAborted } from "./interrupt.ts";
 
 export type { LoadedModule } from "./modules.ts";
 export type { Plan } from "./prepare.ts";
+
+/** Options for {@linkcode App.prepare}. */
+export interface AppPrepareOptions {
+  /**
+   * Aborts the prepare step: it throws `StartInterrupted` naming the module
+   * being imported, at once, however long that import would still take.
+   */
+  signal?: AbortSignal;
+  /** How long one module may take to import before it is a config error (ms); unset, no limit. */
+  importTimeoutMs?: number;
+}
+
+/** Options for {@linkcode App.start}. */
+export interface AppStartOptions {
+  /**
+   * Aborts the start: nothing further starts, `aio-started` is not
+   * emitted, and it throws `StartInterrupted` naming what was loading (the
+   * `aio-starting` listeners, or the server being bound). What started is
+   * left running for {@linkcode App.stop}, which winds it down.
+   */
+  signal?: AbortSignal;
+}
 
 /** The built-in lifecycle signals, in the order a run emits them. */
 export const LIFECYCLE_SIGNALS = [
@@ -101,11 +124,15 @@ export class App {
    * Config problems are collected in the plan's `problems`, not thrown.
    *
    * @param source Where the user config comes from.
+   * @param options A signal that aborts it; a bound on each import.
    * @returns The plan; {@linkcode App.start} runs it.
    * @ignore
    */
-  async prepare(source: ConfigSourceOptions): Promise<Plan> {
-    return await this.#prepare(source, "all");
+  async prepare(
+    source: ConfigSourceOptions,
+    options: AppPrepareOptions = {},
+  ): Promise<Plan> {
+    return await this.#prepare(source, "all", options);
   }
 
   /**
@@ -125,22 +152,36 @@ export class App {
   async #prepare(
     source: ConfigSourceOptions,
     stage: "modules" | "all",
+    options: AppPrepareOptions = {},
   ): Promise<Plan> {
+    const { signal } = options;
+    const loader = this.loader;
+    throwIfStopped(signal, () => "reading the config");
     let user: UserConfig | undefined;
     const problems = new Problems();
     problems.collect(() => user = readUserConfig(source));
     // At exit: every record written and synced, records that could never
     // be written (a full disk) said in one line.
     this.#unregisterFlush ??= this.onBeforeExit(() => this.#logging.finish());
-    const plan = await prepare(user, {
-      loader: this.loader,
-      publicModule: this.publicModule,
-      beforeImport: async (config) => {
-        await this.#configureLogging(config, source);
+    loader.importTimeoutMs = options.importTimeoutMs;
+    const plan = await untilAborted(
+      prepare(user, {
+        loader,
+        publicModule: this.publicModule,
+        beforeImport: async (config) => {
+          await this.#configureLogging(config, source);
+        },
+        stage,
+        overrides: source.overrides,
+      }),
+      signal,
+      () => {
+        const importing = loader.importing;
+        return importing.length > 0
+          ? `importing ${importing.map(displayUrl).join(", ")}`
+          : "preparing the app";
       },
-      stage,
-      overrides: source.overrides,
-    });
+    ).finally(() => loader.importTimeoutMs = undefined);
     plan.problems.errors.unshift(...problems.errors);
     const unopened = await this.#configureLogging(plan.config, source);
     if (unopened) plan.problems.error(unopened);
@@ -188,13 +229,19 @@ export class App {
    * stopped.
    *
    * @param plan The plan to start (default: the last one prepared).
+   * @param options A signal that stops the start where it is.
    * @ignore
    */
-  async start(plan: Plan | undefined = this.#plan): Promise<void> {
+  async start(
+    plan: Plan | undefined = this.#plan,
+    options: AppStartOptions = {},
+  ): Promise<void> {
     if (!plan || !this.signals) {
       throw new Error("The app must be prepared before it starts");
     }
     plan.problems.throwIfAny();
+    const { signal } = options;
+    throwIfStopped(signal, () => "about to start");
     const signals = this.signals;
     for (const item of plan.listeners) {
       signals.listen(item.signal, item.listener, { name: item.name });
@@ -203,18 +250,26 @@ export class App {
     const scheduler = new Scheduler();
     for (const definition of plan.schedules) scheduler.add(definition);
     this.#running = true;
-    await this.#emitLifecycle("aio-starting");
+    await untilAborted(
+      this.#emitLifecycle("aio-starting"),
+      signal,
+      () => "running the aio-starting listeners",
+    );
     try {
       if (plan.hasServers) {
         const { startServers } = await import("./server/mod.ts");
         this.servers = await startServers(plan.servers, {
           shutdownTimeoutMs: this.#shutdownTimeoutMs,
+          signal,
         });
       }
     } catch (error) {
-      this.#running = false;
+      // A stop that came while binding leaves the app running for stop()
+      // (aio-starting's listeners get aio-stopping); a failure does not.
+      if (!signal?.aborted) this.#running = false;
       throw error;
     }
+    throwIfStopped(signal, () => "starting the schedules");
     this.#scheduler = scheduler;
     scheduler.start();
     logger.info("Started: {servers} server(s), {schedules} schedule(s)", {

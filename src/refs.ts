@@ -131,6 +131,19 @@ export function isFileSource(sourceFile: string): boolean {
  */
 export class ModuleLoader {
   readonly #cache = new Map<string, Promise<ModuleNamespace>>();
+  readonly #pending = new Set<string>();
+  /**
+   * How long one module may take to import (ms) before it is a config error
+   * naming it; unset, an import takes as long as it takes. `aio check` sets
+   * it: there, a top-level await that never settles would otherwise end the
+   * process with Deno's own message once nothing else is left to run.
+   */
+  importTimeoutMs?: number;
+
+  /** The URLs being imported right now (started, not yet settled), oldest first. */
+  get importing(): readonly string[] {
+    return [...this.#pending];
+  }
 
   /**
    * Imports `url` once. Modules that `aio compile` embedded are taken from
@@ -151,7 +164,7 @@ export class ModuleLoader {
     }
     let loading = this.#cache.get(url);
     if (!loading) {
-      loading = importFresh(url, location);
+      loading = this.#importTracked(url, location);
       this.#cache.set(url, loading);
       loading.catch(() => this.#cache.delete(url));
     }
@@ -180,6 +193,26 @@ export class ModuleLoader {
     const target = exportAt(namespace, exportPath, specifier, location);
     checkKind(target, kind, value, location);
     return target;
+  }
+
+  async #importTracked(
+    url: string,
+    location: RefLocation | undefined,
+  ): Promise<ModuleNamespace> {
+    this.#pending.add(url);
+    try {
+      const importing = importFresh(url, location);
+      if (this.importTimeoutMs === undefined) return await importing;
+      return await withinTime(importing, this.importTimeoutMs, () =>
+        refError(
+          location,
+          `Module '${displayUrl(url)}' did not finish importing within ${
+            this.importTimeoutMs! / 1000
+          } s (a top-level await that never settles?)`,
+        ));
+    } finally {
+      this.#pending.delete(url);
+    }
   }
 
   /** Forgets every imported module record (the modules stay in Deno's cache). */
@@ -213,6 +246,42 @@ async function importFresh(
       cause: error,
     });
   }
+}
+
+/** `promise`, or the error `late()` makes when it has not settled within `ms`. */
+function withinTime<T>(
+  promise: Promise<T>,
+  ms: number,
+  late: () => Error,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // The timer also keeps the event loop alive: without it, a top-level
+  // await that never settles ends the process once nothing else runs.
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(late()), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A module URL as a user reads it: `./path` for a file under the working
+ * directory, the URL itself otherwise.
+ *
+ * @example
+ * ```ts
+ * import { displayUrl } from "./refs.ts";
+ * displayUrl("https://example.com/mod.ts"); // "https://example.com/mod.ts"
+ * ```
+ */
+export function displayUrl(url: string): string {
+  let cwd: string;
+  try {
+    cwd = toFileUrl(Deno.cwd()) + "/";
+  } catch {
+    return url;
+  }
+  if (!url.startsWith(cwd)) return url;
+  return `./${decodeURIComponent(url.slice(cwd.length))}`;
 }
 
 /** Follows a dotted export path through a module's own exports. */

@@ -7,6 +7,9 @@
 import type { ConfigParser } from "./config/config_parser.ts";
 import type { Problems } from "./config/problems.ts";
 import { SectionReader } from "./config/section_reader.ts";
+import { DEFAULT_DAEMON_LOG, DEFAULT_PIDFILE } from "./daemon/defaults.ts";
+
+export { DEFAULT_DAEMON_LOG, DEFAULT_PIDFILE } from "./daemon/defaults.ts";
 
 /** The options `[aio]` may hold. */
 export const AIO_OPTIONS: readonly string[] = [
@@ -27,6 +30,10 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_S = 10;
 export interface AppSettings {
   /** `[aio] shutdown_timeout` in milliseconds: how long a stop may take. */
   shutdownTimeoutMs: number;
+  /** `[aio] pidfile`: the pidfile of `aio run -d`, `aio stop` and `aio status` (relative to the working directory). */
+  pidfile: string;
+  /** `[aio] daemon_log`: where `aio run -d` sends the app's output (relative to the working directory). */
+  daemonLog: string;
 }
 
 /**
@@ -53,6 +60,17 @@ export function readAppSettings(
     min: 0,
     what: "a number of seconds, 0 or more",
   }) ?? DEFAULT_SHUTDOWN_TIMEOUT_S;
+  const path = (option: string, fallback: string) => {
+    const value = reader.string(option);
+    if (value === undefined) return fallback;
+    if (value === "") {
+      reader.error(option, "is empty; it should be a file path");
+      return fallback;
+    }
+    return value;
+  };
+  const pidfile = path("pidfile", DEFAULT_PIDFILE);
+  const daemonLog = path("daemon_log", DEFAULT_DAEMON_LOG);
   if (config.has("aio")) reader.checkUnknown();
-  return { shutdownTimeoutMs: seconds * 1000 };
+  return { shutdownTimeoutMs: seconds * 1000, pidfile, daemonLog };
 }

@@ -273,11 +273,22 @@ async function emitMany(
   message: unknown,
 ): Promise<unknown[]> {
   // Start every listener before waiting on any, so they run concurrently.
+  // Each failure is logged when it happens, not when the last listener
+  // settles: one that hangs must not hide another's error.
   const pending: unknown[] = new Array(order.length);
   for (let i = 0; i < order.length; i++) {
+    const listener = order[i];
+    const fail = (error: unknown) => {
+      logFailure(signal, listener, names.get(listener), error);
+      throw error;
+    };
     try {
-      pending[i] = order[i](signal, message);
+      const result = listener(signal, message);
+      pending[i] = isThenable(result)
+        ? Promise.resolve(result).catch(fail)
+        : result;
     } catch (error) {
+      logFailure(signal, listener, names.get(listener), error);
       pending[i] = Promise.reject(error);
     }
   }
@@ -286,12 +297,8 @@ async function emitMany(
   const errors: unknown[] = [];
   for (let i = 0; i < settled.length; i++) {
     const outcome = settled[i];
-    if (outcome.status === "fulfilled") {
-      results[i] = outcome.value;
-    } else {
-      logFailure(signal, order[i], names.get(order[i]), outcome.reason);
-      errors.push(outcome.reason);
-    }
+    if (outcome.status === "fulfilled") results[i] = outcome.value;
+    else errors.push(outcome.reason);
   }
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) {

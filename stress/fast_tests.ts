@@ -21,7 +21,7 @@ export const TEST_RUNS: { files: string[]; filter?: string }[] = [
       "tests/logging/args_test.ts",
     ],
   },
-  { files: ["tests/e2e/run_test.ts"], filter: "pidfile" },
+  { files: ["tests/e2e/daemon_test.ts"], filter: "pidfile" },
 ];
 
 /** Runs the test files and sums them up. */

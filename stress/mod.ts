@@ -9,7 +9,8 @@
 //   deno run -A stress/mod.ts --only 1,2      # some parts
 // Per-part sizes: --stop-trials N --crash-trials N --soak-minutes M
 // --fuzz-minutes M --server-fuzz-seconds S --writer-trials N --log-seconds S
-// --hostile-rounds N; --seed N; --json FILE writes the results as JSON.
+// --hostile-rounds N --daemon-trials N; --seed N; --json FILE writes the
+// results as JSON.
 import { parseArgs } from "node:util";
 import { type PartResult, printResult, seedFrom, timed } from "./_common.ts";
 import { NAME as STOP, stopUnderLoad } from "./stop_under_load.ts";
@@ -26,6 +27,7 @@ import {
   NAME as HOSTILE,
   serverHostileClients,
 } from "./server_hostile_clients.ts";
+import { daemonsAndSignals, NAME as DAEMONS } from "./daemons_signals.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -42,6 +44,7 @@ const { values } = parseArgs({
     "writer-trials": { type: "string" },
     "log-seconds": { type: "string" },
     "hostile-rounds": { type: "string" },
+    "daemon-trials": { type: "string" },
   },
 });
 
@@ -120,6 +123,11 @@ await part("10", HOSTILE, () =>
     rounds: size("hostile-rounds", 5, 2),
     slowSeconds: quick ? 7 : 12,
   }));
+await part(
+  "11",
+  DAEMONS,
+  () => daemonsAndSignals({ trials: size("daemon-trials", 10, 3), seed }),
+);
 
 const minutes = (performance.now() - started) / 60_000;
 console.log(`\n== Summary (${minutes.toFixed(1)} min, seed ${seed})`);

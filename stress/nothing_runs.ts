@@ -3,7 +3,7 @@
 // subprocesses, under umask 022 and 000. The fast, always-green parts are
 // in tests/stress_fast/nothing_runs_test.ts; logging `args` and the pidfile
 // of an unrelated process are tested in tests/logging/args_test.ts and
-// tests/e2e/run_test.ts (the stress task runs those files in part 4).
+// tests/e2e/daemon_test.ts (the stress task runs those files in part 4).
 //
 //   deno run -A stress/nothing_runs.ts
 import { runCli } from "../tests/e2e/_cli.ts";

@@ -17,6 +17,12 @@ import { COMMAND_SPECS } from "./specs.ts";
 import type { Command, CommandContext } from "./types.ts";
 import { hasLoggingConf, LOGGING_CONF } from "../logging.ts";
 
+/**
+ * How long `aio check` lets one module import: a top-level await that
+ * never settles is then reported as a config error naming the module (ms).
+ */
+export const CHECK_IMPORT_TIMEOUT_MS = 10_000;
+
 /** The `check` command: exit 0 when the config is sound, 78 with every problem listed when not. */
 export const checkCommand: Command = {
   description: COMMAND_SPECS.check.summary,
@@ -37,7 +43,9 @@ export const checkCommand: Command = {
     }
     const app = context.app;
     try {
-      const plan = await app.prepare(source);
+      const plan = await app.prepare(source, {
+        importTimeoutMs: CHECK_IMPORT_TIMEOUT_MS,
+      });
       const read = [...new Set(plan.config.files)].filter((file) =>
         file !== DEFAULTS_SOURCE && file !== OVERRIDES_SOURCE
       );

@@ -15,6 +15,8 @@ export const BUILTIN_COMMAND_NAMES = [
   "compile",
   "permissions",
   "unit",
+  "stop",
+  "status",
   "help",
 ] as const;
 

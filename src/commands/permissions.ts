@@ -16,7 +16,10 @@ import { isFileSource } from "../refs.ts";
 import type { Command, CommandContext } from "./types.ts";
 import { absolutePath } from "../paths.ts";
 import { resolvePath } from "../server/config.ts";
-import { DETACHED_LOG, PIDFILE } from "../detach.ts";
+import {
+  DEFAULT_DAEMON_LOG as DETACHED_LOG,
+  DEFAULT_PIDFILE as PIDFILE,
+} from "../daemon/defaults.ts";
 
 /** The environment variables aio itself reads (all optional). */
 export const AIO_ENV_NAMES: readonly string[] = [
@@ -25,8 +28,8 @@ export const AIO_ENV_NAMES: readonly string[] = [
   "AIO_PIDFILE",
 ];
 
-/** The programs `aio run -d` runs: `sh` to start the background process, `kill -0` to tell whether a pidfile's process lives. */
-export const DETACH_PROGRAMS: readonly string[] = ["kill", "sh"];
+/** The programs `aio run -d` runs: `sh` to start the background process (the pidfile's lock, not `kill -0`, tells whether one runs). */
+export const DETACH_PROGRAMS: readonly string[] = ["sh"];
 
 /** The permission lists, by flag. */
 export interface PermissionSet {
@@ -96,7 +99,7 @@ export function permissionsFor(
 }
 
 /**
- * Adds what `aio run -d` needs: running `sh` (and `kill -0`), and writing
+ * Adds what `aio run -d` needs: running `sh`, and writing
  * the pidfile and the output log, whose directories it creates. The paths
  * are `[aio] pidfile` and `[aio] daemon_log` when the config sets them,
  * else `var/run/aio.pid` and `var/log/aio.log`, from the working directory.

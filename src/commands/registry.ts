@@ -67,6 +67,16 @@ export const BUILTIN_COMMANDS: Readonly<
     usesApp: true,
     load: async () => (await import("./unit.ts")).unitCommand,
   },
+  stop: {
+    spec: COMMAND_SPECS.stop,
+    usesApp: false,
+    load: async () => (await import("./stop.ts")).stopCommand,
+  },
+  status: {
+    spec: COMMAND_SPECS.status,
+    usesApp: false,
+    load: async () => (await import("./status.ts")).statusCommand,
+  },
   help: {
     spec: COMMAND_SPECS.help,
     // Only to list or show the config's module commands.

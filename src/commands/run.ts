@@ -1,70 +1,264 @@
 /**
- * `aio run [-d]`: start the app, wait for SIGINT or SIGTERM, stop it.
+ * `aio run [-d]`: start the app, wait for a stop signal, stop it, all
+ * within bounds: a stop during start-up wins (nothing further starts), and
+ * the stop ends by `shutdown_timeout` + 1 s whatever the app does (a
+ * watchdog thread enforces it). `-d` starts the same in the background and
+ * returns once it has started or failed.
  *
  * @module
  */
 
-import type { App } from "../app.ts";
 import { exitAfterFlush } from "../exit.ts";
-import { detach, pidfileRelease } from "../detach.ts";
+import { AioError, describeFailure, ExitCode, UsageError } from "../errors.ts";
+import { StartInterrupted } from "../interrupt.ts";
+import { getLogger, reopenLogFiles } from "../logging.ts";
+import { installProcessSignals } from "../process_signals.ts";
+import { StopWatchdog } from "../stop_watchdog.ts";
+import { DaemonChild } from "../daemon/child.ts";
+import {
+  aioCommand,
+  type PermissionCandidates,
+} from "../daemon/command_line.ts";
+import { launchDaemon } from "../daemon/launch.ts";
+import { parentDir, Pidfile } from "../daemon/pidfile.ts";
+import type { ConfigParser } from "../config/config_parser.ts";
+import { absolutePath } from "../paths.ts";
+import { isFileSource } from "../refs.ts";
+import { DEFAULT_START_TIMEOUT_S } from "../daemon/defaults.ts";
 import type { Command, CommandContext } from "./types.ts";
 import { parseArgs } from "./_args.ts";
 import { COMMAND_SPECS } from "./specs.ts";
-import { reopenLogFiles } from "../logging.ts";
 
-const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+const logger = getLogger("aio.run");
 
 /** The `run` command. */
 export const runCommand: Command = {
   description: COMMAND_SPECS.run.summary,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseArgs(COMMAND_SPECS.run, args);
-    if (parsed.has("--detach")) return await detach(context);
-    const releasePidfile = pidfileRelease();
-    // Listen before starting, so a signal that comes during start-up is not lost.
-    const app = context.app;
-    const stopRequested = context.foreground
-      ? waitForStopSignal(app)
-      : undefined;
-    // SIGUSR1 and SIGHUP (logrotate's postrotate, `systemctl reload`) reopen
-    // the log files; neither may kill aio. (SIGHUP is to mean reload later.)
-    if (context.foreground && Deno.build.os !== "windows") {
-      for (const signal of ["SIGUSR1", "SIGHUP"] as const) {
-        Deno.addSignalListener(signal, () => void reopenLogFiles());
-      }
+    if (!context.foreground) {
+      // From the library: start, and leave the stop to the caller.
+      const plan = await context.app.prepare(context.source);
+      await context.app.start(plan);
+      return ExitCode.OK;
     }
-    try {
-      const plan = await app.prepare(context.source);
-      await app.start(plan);
-      if (!stopRequested) return 0;
-      await stopRequested;
-      await app.stop();
-      return 0;
-    } finally {
-      if (context.foreground) releasePidfile?.();
+    const pidfile = parsed.value("--pidfile");
+    const startTimeoutS = startTimeout(parsed.value("--start-timeout"));
+    if (parsed.has("--detach")) {
+      return await detach(context, { pidfile, startTimeoutS });
     }
+    if (parsed.has("--start-timeout")) {
+      throw new UsageError("argument --start-timeout: goes with -d");
+    }
+    return await runInForeground(context, pidfile);
   },
 };
 
 /**
- * Resolves on the first SIGINT or SIGTERM. From then on, a second one
- * forces exit 1 at once (the stop is taking too long for the user).
+ * Runs the app in this process until it is told to stop. In a daemon
+ * (`AIO_PIDFILE` set by the launcher) it holds the pidfile and reports the
+ * start to the launcher.
  */
-function waitForStopSignal(app: App): Promise<void> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    // Signal listeners do not keep Deno's event loop alive; an app with no
-    // server and no schedule must still run until it is told to stop.
-    setInterval(() => {}, 2 ** 30);
-    const onSignal = () => {
-      if (stopping) {
-        console.error("aio: error: second signal during stop, exiting now");
-        exitAfterFlush(app, 1);
-        return;
-      }
-      stopping = true;
-      resolve();
-    };
-    for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, onSignal);
+async function runInForeground(
+  context: CommandContext,
+  pidfileOption: string | undefined,
+): Promise<number> {
+  const { app } = context;
+  const daemon = DaemonChild.fromEnv();
+  const stop = new AbortController();
+  const watchdog = StopWatchdog.start({
+    shutdownTimeoutMs: app.shutdownTimeoutMs,
   });
+  let pidfile: Pidfile | undefined;
+  // First: from here on no signal an operator sends can kill aio uncleanly.
+  installProcessSignals({
+    stop(signal) {
+      // Logged, as uvicorn does, so that log_level and the handlers decide
+      // where it goes; a daemon's log has no Ctrl-C to offer.
+      logger.info(
+        daemon
+          ? "Stopping on {signal}"
+          : "Stopping on {signal}: a second Ctrl-C forces the exit",
+        { signal },
+      );
+      watchdog?.stopBegan();
+      stop.abort();
+    },
+    force() {
+      console.error("aio: error: second signal during stop, exiting now");
+      pidfile?.release();
+      exitAfterFlush(app, ExitCode.FAILURE);
+    },
+    async reopenLogs(signal) {
+      await reopenLogFiles();
+      logger.info("{signal}: log files reopened", { signal });
+    },
+    ignored(signal) {
+      logger.warning("{signal} ignored: aio gives it no meaning", { signal });
+    },
+    failed(signal, error) {
+      logger.error("Handling {signal} failed: {error}", { signal, error });
+    },
+  });
+  // Signal listeners do not keep Deno's event loop alive; an app with no
+  // server and no schedule must still run until it is told to stop.
+  const keepAlive = setInterval(() => {}, 2 ** 30);
+  let startReported = false;
+  try {
+    const path = daemon?.pidfilePath ?? pidfileOption;
+    if (path !== undefined) {
+      pidfile = daemon ? await daemon.acquire() : await Pidfile.acquire(path);
+      watchdog?.update({
+        shutdownTimeoutMs: app.shutdownTimeoutMs,
+        pidfile: pidfile.path,
+      });
+    }
+    const plan = await app.prepare(context.source, { signal: stop.signal });
+    watchdog?.update({
+      shutdownTimeoutMs: plan.settings.shutdownTimeoutMs,
+      pidfile: pidfile?.path,
+    });
+    await app.start(plan, { signal: stop.signal });
+    daemon?.started();
+    startReported = daemon !== undefined;
+    await aborted(stop.signal);
+    await app.stop();
+    return ExitCode.OK;
+  } catch (error) {
+    if (error instanceof StartInterrupted) {
+      const line = `aio: ${error.message}`;
+      console.error(line);
+      daemon?.failed(ExitCode.OK, line);
+      await app.stop();
+      return ExitCode.OK;
+    }
+    const { text, exitCode } = describeFailure(error);
+    daemon?.failed(exitCode, text);
+    throw error;
+  } finally {
+    clearInterval(keepAlive);
+    pidfile?.release();
+    // A report of a start is read by the launcher at once; one still here
+    // had no reader. (A failure's report is read after this process exits.)
+    if (startReported) daemon?.cleanUp();
+    // The watchdog stays until the process ends: once a stop has begun, the
+    // exit hooks (the log flush) are bounded by it too.
+  }
+}
+
+/**
+ * `aio run -d`: prepares the app here first (a bad config is reported,
+ * exit 78, before anything starts), then launches the daemon and waits.
+ */
+async function detach(
+  context: CommandContext,
+  options: { pidfile?: string; startTimeoutS: number },
+): Promise<number> {
+  const { app } = context;
+  const deadline = performance.now() + options.startTimeoutS * 1000;
+  const interrupted = new AbortController();
+  installProcessSignals({
+    stop: () => interrupted.abort(),
+    force: () => exitAfterFlush(app, ExitCode.FAILURE),
+  });
+  const keepAlive = setInterval(() => {}, 2 ** 30);
+  const timer = setTimeout(
+    () => interrupted.abort(),
+    Math.max(0, deadline - performance.now()),
+  );
+  try {
+    const plan = await app.prepare(context.source, {
+      signal: interrupted.signal,
+    }).catch((error) => {
+      if (!(error instanceof StartInterrupted)) throw error;
+      throw new AioError(
+        performance.now() >= deadline
+          ? `the app did not load within ${options.startTimeoutS} s (still ${error.loading})`
+          : `interrupted while ${error.loading}`,
+      );
+    });
+    plan.problems.throwIfAny();
+    clearTimeout(timer);
+    const { settings } = plan;
+    const pidfile = options.pidfile ?? settings.pidfile;
+    const command = aioCommand(
+      daemonArgs(context, plan.userSource),
+      await daemonNeeds(context, plan.config, pidfile),
+    );
+    await app.clear();
+    return await launchDaemon({
+      command,
+      pidfile,
+      daemonLog: settings.daemonLog,
+      deadline,
+      startTimeoutS: options.startTimeoutS,
+      shutdownTimeoutMs: settings.shutdownTimeoutMs,
+      signal: interrupted.signal,
+    });
+  } finally {
+    clearTimeout(timer);
+    clearInterval(keepAlive);
+  }
+}
+
+/**
+ * The daemon's command line: `aio run` with the launcher's global options
+ * (`--debug`, `--log-level`) and its config file, made absolute (`aio
+ * status` shows it); the launcher's own options (`-d`, `--pidfile`,
+ * `--start-timeout`) stay with it: the pidfile goes through the environment.
+ */
+function daemonArgs(
+  context: CommandContext,
+  userSource: string | undefined,
+): string[] {
+  const args: string[] = context.debug ? ["--debug"] : [];
+  const level = context.source.overrides?.findLast((override) =>
+    override.section === "aio" && override.option === "log_level"
+  );
+  if (level) args.push("--log-level", level.value);
+  const file = context.source.configFile ?? userSource;
+  if (file !== undefined && isFileSource(file)) {
+    args.push("-c", absolutePath(file));
+  }
+  return [...args, "run"];
+}
+
+/**
+ * What the daemon may need to be granted (when the launcher's own flags
+ * cannot be read): what `aio permissions` works out for the app, and the
+ * pidfile's directory.
+ */
+async function daemonNeeds(
+  context: CommandContext,
+  config: ConfigParser,
+  pidfile: string,
+): Promise<PermissionCandidates> {
+  const { permissionsFor } = await import("./permissions.ts");
+  const needs = permissionsFor(context.app, config);
+  const directory = parentDir(absolutePath(pidfile));
+  return {
+    read: [...needs.read, directory],
+    write: [...needs.write, directory],
+    net: needs.net,
+    env: needs.env,
+    import: needs.import,
+  };
+}
+
+function startTimeout(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_START_TIMEOUT_S;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0 || value.trim() === "") {
+    throw new UsageError(
+      `argument --start-timeout: expected seconds above 0, got '${value}'`,
+    );
+  }
+  return seconds;
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) =>
+    signal.addEventListener("abort", () => resolve(), { once: true })
+  );
 }

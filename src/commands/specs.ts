@@ -13,6 +13,11 @@ import {
   HELP_OPTION,
 } from "./_args.ts";
 import type { BuiltinCommandName } from "./names.ts";
+import {
+  DEFAULT_DAEMON_LOG,
+  DEFAULT_PIDFILE,
+  DEFAULT_START_TIMEOUT_S,
+} from "../daemon/defaults.ts";
 
 /** The targets `deno compile --target` accepts. */
 export const COMPILE_TARGETS: readonly string[] = [
@@ -47,24 +52,39 @@ export const COMMAND_SPECS: Readonly<Record<BuiltinCommandName, CommandSpec>> =
       summary: "Run the app: modules, servers, schedules and listeners",
       description:
         `Imports the config's modules, wires its listeners, starts its servers and
-schedules, and runs until SIGINT or SIGTERM; then stops within
-[aio] shutdown_timeout (a second signal forces exit 1).`,
-      options: [{
-        long: "--detach",
-        short: "-d",
-        help:
-          "run in the background: the process id goes to var/run/aio.pid and the output to var/log/aio.log; refuses to start while that process lives",
-      }],
+schedules, and runs until SIGINT, SIGTERM or SIGQUIT; then stops within
+[aio] shutdown_timeout (a second signal 500 ms or more after the first forces
+exit 1). SIGHUP and SIGUSR1 reopen the log files. With -d it runs in the
+background and returns once the app has started (exit 0) or failed (its error
+and exit code); its output goes to [aio] daemon_log (default
+${DEFAULT_DAEMON_LOG}).`,
+      options: [
+        {
+          long: "--detach",
+          short: "-d",
+          help:
+            "run in the background, holding the pidfile; return once the app has started or failed",
+        },
+        {
+          long: "--pidfile",
+          values: ["PATH"],
+          help:
+            `the pidfile (default [aio] pidfile, else ${DEFAULT_PIDFILE}); without -d, hold it while running`,
+        },
+        {
+          long: "--start-timeout",
+          values: ["SECONDS"],
+          help:
+            `with -d: how long to wait for the start (default ${DEFAULT_START_TIMEOUT_S}); a daemon not started by then is stopped`,
+        },
+      ],
       examples: [
         ["aio run", "run the app in ./aio.conf until Ctrl-C"],
         [
           "aio run -c app.conf --log-level DEBUG",
           "run app.conf, logging at DEBUG",
         ],
-        [
-          "aio run -d",
-          "run in the background; stop it with kill $(cat var/run/aio.pid)",
-        ],
+        ["aio run -d", "run in the background; aio stop stops it"],
       ],
     }),
     config: defineCommand({
@@ -255,6 +275,50 @@ the narrowest deno permissions, a sandbox). Save it as NAME.service.`,
           "aio unit --user --watchdog 0",
           "a user unit without a watchdog",
         ],
+      ],
+    }),
+    stop: defineCommand({
+      name: "stop",
+      summary: "Stop the app that aio run -d started",
+      description:
+        `Sends SIGTERM to the aio that holds the pidfile (checked by its lock: the pid
+of a stale pidfile is never signalled) and waits for it to exit. Exit 0 once
+it has exited; 1 when nothing runs, or when it still runs after the wait.`,
+      options: [
+        {
+          long: "--pidfile",
+          values: ["PATH"],
+          help: `the pidfile (default [aio] pidfile, else ${DEFAULT_PIDFILE})`,
+        },
+        {
+          long: "--timeout",
+          values: ["SECONDS"],
+          help:
+            "how long to wait for the exit (default [aio] shutdown_timeout + 3)",
+        },
+      ],
+      examples: [
+        ["aio stop", "stop the app aio run -d started here"],
+        [
+          "aio stop --pidfile /run/app.pid",
+          "stop the one that holds that pidfile",
+        ],
+      ],
+    }),
+    status: defineCommand({
+      name: "status",
+      summary: "Say whether the app that aio run -d started runs",
+      description:
+        `Says whether the aio that holds the pidfile runs (checked by its lock), with
+its pid, uptime and config file. Exit 0 running, 1 not running but a stale
+pidfile is there, 3 not running (the codes of an LSB init script's status).`,
+      options: [{
+        long: "--pidfile",
+        values: ["PATH"],
+        help: `the pidfile (default [aio] pidfile, else ${DEFAULT_PIDFILE})`,
+      }],
+      examples: [
+        ["aio status", "is the app aio run -d started here running?"],
       ],
     }),
     help: defineCommand({

@@ -19,6 +19,7 @@ import type { ResolvedServer } from "./resolve.ts";
 import { type ClosableServer, RunningServer, type Server } from "./running.ts";
 import type { ProtocolClass } from "./transport.ts";
 import { readOpenFileLimit } from "./_fd_limit.ts";
+import { untilAborted } from "../interrupt.ts";
 
 const logger = getLogger(["aio", "server"]);
 
@@ -28,6 +29,12 @@ export interface StartServersOptions {
   shutdownTimeoutMs: number;
   /** Hears about connections and responses (for metrics); none by default. */
   observer?: ServerObserver;
+  /**
+   * A stop during start-up: the wait for a server that is still starting (a
+   * slow factory) ends at once with `StartInterrupted` naming it, what
+   * started is closed, and the late server is closed when it comes up.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -56,7 +63,12 @@ export async function startServers(
   const servers: Record<string, Server> = {};
   try {
     for (const item of resolved) {
-      servers[item.spec.name] = await startServer(item, options);
+      servers[item.spec.name] = await untilAborted(
+        startServer(item, options),
+        options.signal,
+        () => `starting server [${item.spec.section}] on ${where(item.spec)}`,
+        (late) => late.close(0),
+      );
     }
   } catch (error) {
     await stopServers(servers, 0);

@@ -113,7 +113,10 @@ Deno.test("parse errors are ArgumentErrors carrying the command's usage", () => 
   })();
   ok(error instanceof ArgumentError);
   equal(error.exitCode, 2);
-  equal(error.usage, "usage: aio run [-h] [-d]");
+  equal(
+    error.usage,
+    "usage: aio run [-h] [-d] [--pidfile PATH] [--start-timeout SECONDS]",
+  );
   equal(
     error.message,
     "run: unrecognized option '--detatch' (did you mean '--detach'?)",

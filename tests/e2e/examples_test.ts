@@ -130,7 +130,7 @@ Deno.test("aio run -d runs under exactly the flags aio permissions -d prints, an
   const plain = await printedFlags(config, dir);
   const flags = await printedFlags(config, dir, ["-d"]);
   ok(!plain.some((flag) => flag.startsWith("--allow-run")), "-d is opt-in");
-  ok(flags.includes("--allow-run=kill,sh"), flags.join(" "));
+  ok(flags.includes("--allow-run=sh"), flags.join(" "));
   let pid: number | undefined;
   try {
     const started = await runCli([...config, "run", "-d"], {

@@ -52,11 +52,11 @@ Deno.test("TCP servers get host:port, IPv6 hosts in brackets", async () => {
   equal(flags[0], "--allow-net=[::1]:9002");
 });
 
-Deno.test("-d adds sh and kill, and the directories of [aio] pidfile and daemon_log", async () => {
+Deno.test("-d adds sh, and the directories of [aio] pidfile and daemon_log", async () => {
   const plain = await flagsFor("");
   ok(!plain.flags.some((flag) => /^--allow-(run|write)/.test(flag)));
   const defaults = await flagsFor("", ["-d"]);
-  ok(defaults.flags.includes("--allow-run=kill,sh"));
+  ok(defaults.flags.includes("--allow-run=sh"));
   ok(
     defaults.flags.includes(
       `--allow-write=${defaults.dir}/var/log,${defaults.dir}/var/run`,

@@ -295,7 +295,13 @@ async function runBlock(lines: ReadmeLine[]): Promise<void> {
       } else {
         const result = await sh(command, dir);
         equal(result.code, 0, `${where}: ${result.output}`);
-        if (/ run -d$/.test(line.command)) await stopDetached(dir, where);
+        // A block that stops its daemon itself (`aio stop`) is left to.
+        const stopsItself = lines.some((later) =>
+          later.line > line.line && /^aio stop( |$)/.test(later.command)
+        );
+        if (/ run -d$/.test(line.command) && !stopsItself) {
+          await stopDetached(dir, where);
+        }
         const written = /> \.\/(\S+)$/.exec(command)?.[1];
         if (written && command !== line.command) {
           const text = await Deno.readTextFile(`${dir}/${written}`);
@@ -306,8 +312,26 @@ async function runBlock(lines: ReadmeLine[]): Promise<void> {
     await stopServing();
   } finally {
     if (serving) await serving.app.stop();
+    await stopLeftDaemon(dir);
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** Stops a daemon a failed block left running (its pidfile is still there). */
+async function stopLeftDaemon(dir: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await Deno.readTextFile(`${dir}/var/run/aio.pid`)).trim());
+  } catch {
+    return;
+  }
+  if (!(pid > 0) || !processAlive(pid)) return;
+  Deno.kill(pid, "SIGTERM");
+  await eventually(
+    "a daemon left by a failed block to stop",
+    () => processAlive(pid) ? undefined : true,
+    15_000,
+  );
 }
 
 /** Stops the app a `run -d` line started, by the pid in its pidfile. */

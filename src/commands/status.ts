@@ -1,0 +1,80 @@
+/**
+ * `aio status`: whether the app that `aio run -d` started runs, its pid,
+ * uptime and config file. Exit codes as LSB init scripts' `status`: 0
+ * running, 1 not running but the pidfile is there (stale), 3 not running.
+ *
+ * @module
+ */
+
+import { PidfileProbe } from "../daemon/pidfile.ts";
+import { daemonConfigFile, daemonSettings } from "../daemon/target.ts";
+import type { Command, CommandContext } from "./types.ts";
+import { parseArgs } from "./_args.ts";
+import { COMMAND_SPECS } from "./specs.ts";
+
+/** `aio status`'s exit codes (LSB's for `status`). */
+export const StatusCode = {
+  /** Running. */
+  RUNNING: 0,
+  /** Not running, and the pidfile is still there. */
+  DEAD_WITH_PIDFILE: 1,
+  /** Not running. */
+  NOT_RUNNING: 3,
+} as const;
+
+/** The `status` command. */
+export const statusCommand: Command = {
+  description: COMMAND_SPECS.status.summary,
+  async run(args: string[], context: CommandContext): Promise<number> {
+    const parsed = parseArgs(COMMAND_SPECS.status, args);
+    const path = parsed.value("--pidfile") ??
+      daemonSettings(context.source).pidfile;
+    const probe = await PidfileProbe.open(path);
+    probe.close();
+    const { state } = probe;
+    if (state.state === "absent") {
+      console.log(`aio: not running (no pidfile at ${path})`);
+      return StatusCode.NOT_RUNNING;
+    }
+    if (state.state === "stale") {
+      console.log(
+        `aio: not running (${path} is stale: ${
+          state.pid === undefined ? "no pid" : `pid ${state.pid}`
+        } holds no lock on it)`,
+      );
+      return StatusCode.DEAD_WITH_PIDFILE;
+    }
+    const parts = [`pid ${state.pid ?? "unknown (starting)"}`];
+    if (state.since) {
+      parts.push(`up ${formatUptime(Date.now() - state.since.getTime())}`);
+    }
+    const config = state.pid === undefined
+      ? undefined
+      : daemonConfigFile(state.pid);
+    parts.push(`config ${config ?? "unknown"}`);
+    console.log(`aio: running, ${parts.join(", ")} (${path})`);
+    return StatusCode.RUNNING;
+  },
+};
+
+/**
+ * A duration as `3d 4h 5m 6s`, largest unit first, zero units left out.
+ *
+ * @example
+ * ```ts
+ * import { formatUptime } from "./status.ts";
+ * formatUptime(3_723_000); // "1h 2m 3s"
+ * ```
+ */
+export function formatUptime(ms: number): string {
+  let rest = Math.max(0, Math.floor(ms / 1000));
+  const parts: string[] = [];
+  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60]] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  if (rest > 0 || parts.length === 0) parts.push(`${rest}s`);
+  return parts.join(" ");
+}

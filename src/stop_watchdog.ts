@@ -1,0 +1,201 @@
+/**
+ * The bound on a stop, enforced from outside the event loop (SPEC 10: "Stop
+ * is bounded"). A `Worker` thread listens for the stop signals itself, so
+ * a blocked main thread (a schedule spinning for seconds, a module stuck in
+ * a synchronous loop) can neither delay the count nor hold the process:
+ *
+ * - at the first SIGINT, SIGTERM or SIGQUIT (or when the main thread says
+ *   the stop began) it arms a deadline of `shutdown_timeout` + 1 s;
+ * - a second stop signal 500 ms or more after the first gives the main
+ *   thread 1 s to exit on its own (flushing its logs), then ends it;
+ * - at the deadline it writes one line to stderr, removes the pidfile (if
+ *   any) and ends the process.
+ *
+ * How it ends the process: `Deno.exit` in a worker ends only the worker, so
+ * the watchdog calls libc's `_exit(1)` through FFI when `--allow-ffi` is
+ * granted (`-A` grants it): exit status 1. Without it, it sends itself
+ * SIGKILL (`Deno.kill` on the own pid needs no permission): status 137, as
+ * systemd's own SIGKILL after `TimeoutStopSec` would be. The worker is
+ * started from a `blob:` URL, so it needs no read permission.
+ *
+ * @module
+ */
+
+/** What the watchdog needs to know, sent again whenever it changes. */
+export interface WatchdogSettings {
+  /** `[aio] shutdown_timeout` in ms. */
+  shutdownTimeoutMs: number;
+  /** The pidfile to remove before ending the process, if aio holds one. */
+  pidfile?: string;
+}
+
+/** How long past `shutdown_timeout` the watchdog waits before it ends the process (ms). */
+export const WATCHDOG_GRACE_MS = 1000;
+
+/**
+ * The watchdog thread of one `aio run`.
+ *
+ * @example
+ * ```ts ignore
+ * import { StopWatchdog } from "./stop_watchdog.ts";
+ * const watchdog = StopWatchdog.start({ shutdownTimeoutMs: 10_000 });
+ * watchdog?.stopBegan(); // armed: the process ends by 11 s from now
+ * ```
+ */
+export class StopWatchdog {
+  readonly #worker: Worker;
+
+  private constructor(worker: Worker) {
+    this.#worker = worker;
+  }
+
+  /**
+   * Starts the watchdog thread; undefined where workers cannot start (it
+   * never throws: a run without a watchdog is still a run).
+   */
+  static start(settings: WatchdogSettings): StopWatchdog | undefined {
+    let url: string | undefined;
+    try {
+      const source = `(${watchdogMain.toString()})(${
+        JSON.stringify({
+          graceMs: WATCHDOG_GRACE_MS,
+          windowMs: 500,
+          forceGraceMs: 1000,
+          windows: Deno.build.os === "windows",
+          libc: Deno.build.os === "darwin"
+            ? ["libSystem.B.dylib"]
+            : ["libc.so.6", "libc.so"],
+        })
+      });`;
+      url = URL.createObjectURL(
+        new Blob([source], { type: "application/javascript" }),
+      );
+      const worker = new Worker(url, { type: "module", name: "aio-watchdog" });
+      const watchdog = new StopWatchdog(worker);
+      watchdog.update(settings);
+      return watchdog;
+    } catch {
+      return undefined;
+    } finally {
+      // The worker has its own copy once it is created.
+      if (url) setTimeout(() => URL.revokeObjectURL(url!), 10_000);
+    }
+  }
+
+  /** Sends new settings (the real `shutdown_timeout` once the config is read). */
+  update(settings: WatchdogSettings): void {
+    this.#worker.postMessage({ type: "settings", ...settings });
+  }
+
+  /** The stop began (the main thread's view); arms the deadline if no signal did yet. */
+  stopBegan(): void {
+    this.#worker.postMessage({ type: "stop" });
+  }
+
+  /** Ends the watchdog thread. */
+  terminate(): void {
+    this.#worker.terminate();
+  }
+}
+
+interface WatchdogConstants {
+  graceMs: number;
+  windowMs: number;
+  forceGraceMs: number;
+  windows: boolean;
+  libc: string[];
+}
+
+/**
+ * The worker's whole program. It runs from its source text in the worker,
+ * so it must use nothing from this module's scope.
+ */
+function watchdogMain(constants: WatchdogConstants): void {
+  const scope = globalThis as unknown as {
+    onmessage: ((event: MessageEvent) => void) | null;
+  };
+  let shutdownTimeoutMs = 10_000;
+  let pidfile: string | undefined;
+  let firstAt: number | undefined;
+  let deadline: ReturnType<typeof setTimeout> | undefined;
+  let forcing: ReturnType<typeof setTimeout> | undefined;
+
+  const end = (line: string): void => {
+    try {
+      Deno.stderr.writeSync(new TextEncoder().encode(`${line}\n`));
+    } catch {
+      // Nowhere to say it; end all the same.
+    }
+    if (pidfile) {
+      try {
+        Deno.removeSync(pidfile);
+      } catch {
+        // Already gone, or not ours to remove.
+      }
+    }
+    if (Deno.permissions.querySync({ name: "ffi" }).state === "granted") {
+      for (const name of constants.libc) {
+        try {
+          const libc = Deno.dlopen(name, {
+            _exit: { parameters: ["i32"], result: "void" },
+          });
+          libc.symbols._exit(1);
+        } catch {
+          // Not this library; try the next, then SIGKILL.
+        }
+      }
+    }
+    Deno.kill(Deno.pid, "SIGKILL");
+  };
+
+  const schedule = (): void => {
+    if (firstAt === undefined) return;
+    clearTimeout(deadline);
+    const seconds = shutdownTimeoutMs / 1000;
+    deadline = setTimeout(
+      () =>
+        end(
+          `aio: error: stop took longer than shutdown_timeout (${seconds} s): exiting`,
+        ),
+      Math.max(0, firstAt + shutdownTimeoutMs + constants.graceMs - Date.now()),
+    );
+  };
+
+  const arm = (): void => {
+    if (firstAt !== undefined) return;
+    firstAt = Date.now();
+    schedule();
+  };
+
+  const onStopSignal = (): void => {
+    if (firstAt === undefined) return arm();
+    if (Date.now() - firstAt < constants.windowMs || forcing) return;
+    // The main thread exits at once on a second signal, logs flushed; this
+    // is for when it cannot run.
+    forcing = setTimeout(
+      () => end("aio: error: second signal during stop, exiting now"),
+      constants.forceGraceMs,
+    );
+  };
+
+  const signals: Deno.Signal[] = constants.windows
+    ? ["SIGINT"]
+    : ["SIGINT", "SIGTERM", "SIGQUIT"];
+  for (const signal of signals) Deno.addSignalListener(signal, onStopSignal);
+
+  scope.onmessage = (event: MessageEvent) => {
+    const message = event.data as {
+      type: string;
+      shutdownTimeoutMs?: number;
+      pidfile?: string;
+    };
+    if (message.type === "stop") arm();
+    if (message.type === "settings") {
+      if (message.shutdownTimeoutMs !== undefined) {
+        shutdownTimeoutMs = message.shutdownTimeoutMs;
+      }
+      pidfile = message.pidfile;
+      schedule();
+    }
+  };
+}
