@@ -4,7 +4,7 @@
  * listeners to wire and the logging to set up; `aio run` does it.
  *
  * @example Running an app from a config string
- * ```ts ignore
+ * ```ts
  * import { app, runner } from "@aio/app";
  *
  * await runner(["run"], {
@@ -17,7 +17,7 @@
  */
 
 export { App, app, LIFECYCLE_SIGNALS, type LoadedModule } from "./src/app.ts";
-export { main, runCli, runner, type RunnerOptions } from "./src/runner.ts";
+export { runCli, runner, type RunnerOptions } from "./src/runner.ts";
 export { ConfigParser, type GetOptions } from "./src/config/config_parser.ts";
 export {
   ConfigError,
@@ -26,12 +26,7 @@ export {
   type ValueSource,
 } from "./src/config/errors.ts";
 export { AioError, ConfigErrors, ExitCode, UsageError } from "./src/errors.ts";
-export {
-  type Listener,
-  type ListenOptions,
-  type SignalBridge,
-  Signals,
-} from "./src/signals.ts";
+export { type Listener, type ListenOptions, Signals } from "./src/signals.ts";
 export type {
   ScheduledFunction,
   ScheduleErrorCallback,
@@ -73,7 +68,7 @@ export type {
   ConfigSourceOptions,
 } from "./src/config/layers.ts";
 export type { ModuleNamespace } from "./src/refs.ts";
-export type { Command, CommandContext } from "./src/commands/types.ts";
+export type { ModuleCommand } from "./src/commands/types.ts";
 export { VERSION } from "./src/version.ts";
 
 import * as aio from "./mod.ts";

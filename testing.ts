@@ -39,6 +39,19 @@ export interface RunAppOptions {
  * Starts an app from a config string (as `aio run` would, without waiting
  * for a signal), runs `fn` with it, and always clears the app afterwards,
  * so ports, timers and logging are released before the test ends.
+ *
+ * @example Asking a server the app started
+ * ```ts
+ * import { runApp } from "@aio/app/testing";
+ * const answer = await runApp(
+ *   "[server/hello]\nhandler = ./hello.ts#hello\naddress = 127.0.0.1\nport = 0\n",
+ *   async (app) => {
+ *     const { port } = app.servers.hello.addr as Deno.NetAddr;
+ *     return await (await fetch(`http://127.0.0.1:${port}/`)).text();
+ *   },
+ * );
+ * console.log(answer);
+ * ```
  */
 export async function runApp<T>(
   config: string,
@@ -74,10 +87,13 @@ export async function runApp<T>(
  * Resolves with the next message emitted on `signal` (listening only until
  * then). Handy to wait on an event instead of sleeping.
  *
- * @example
- * ```ts ignore
- * import { nextSignal } from "@aio/app/testing";
- * const message = await nextSignal(app.signals!, "tick");
+ * @example Waiting for a schedule's signal instead of sleeping
+ * ```ts
+ * import { nextSignal, runApp } from "@aio/app/testing";
+ * await runApp("[schedule/tick]\nfunc = ./app.ts#tick\nevery = 0.1\n", async (app) => {
+ *   const message = await nextSignal(app.signals!, "tick");
+ *   console.log(message);
+ * });
  * ```
  */
 export function nextSignal(
@@ -101,7 +117,7 @@ export { app };
  * the config string. Undefined outside `aio test`.
  *
  * @example Testing a module against the app's own config
- * ```ts ignore
+ * ```ts
  * import { appConfigForTests, runApp } from "@aio/app/testing";
  * const config = appConfigForTests();
  * if (config) await runApp(config.text, async (app) => {}, { source: config.source });

@@ -51,7 +51,18 @@ export interface AppStartOptions {
   signal?: AbortSignal;
 }
 
-/** The built-in lifecycle signals, in the order a run emits them. */
+/**
+ * The built-in lifecycle signals, in the order a run emits them. Each
+ * listener gets the app as its message.
+ *
+ * @example Listening to every lifecycle signal
+ * ```ts
+ * import { app, LIFECYCLE_SIGNALS } from "@aio/app";
+ * for (const signal of LIFECYCLE_SIGNALS) {
+ *   app.signals?.listen(signal, (name) => console.log(name));
+ * }
+ * ```
+ */
 export const LIFECYCLE_SIGNALS = [
   "aio-starting",
   "aio-started",
@@ -380,6 +391,18 @@ export class App {
 
 const APP_KEY = Symbol.for("aio.app");
 
-/** The process's one app, shared by every copy of the library through `globalThis`. */
+/**
+ * The process's one app, shared by every copy of the library through
+ * `globalThis`.
+ *
+ * @example A module reaching the running app
+ * ```ts
+ * import { app } from "@aio/app";
+ * export async function tick(): Promise<void> {
+ *   await app.signals?.emit("tick", Date.now());
+ *   console.log(Object.keys(app.servers));
+ * }
+ * ```
+ */
 export const app: App =
   ((globalThis as Record<symbol, App | undefined>)[APP_KEY] ??= new App());

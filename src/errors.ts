@@ -10,7 +10,17 @@ import { ConfigErrors } from "./config/problems.ts";
 
 export { ConfigErrors } from "./config/problems.ts";
 
-/** Exit codes, as SPEC 8 and sysexits define them. */
+/**
+ * Exit codes, as SPEC 8 and sysexits define them.
+ *
+ * @example Telling a bad config from a crash
+ * ```ts
+ * import { ExitCode } from "@aio/app";
+ * const { code } = await new Deno.Command("aio", { args: ["check"] }).output()
+ *   .catch(() => ({ code: ExitCode.FAILURE }));
+ * if (code === ExitCode.CONFIG) console.error("fix the config first");
+ * ```
+ */
 export const ExitCode = {
   /** Everything went well. */
   OK: 0,
@@ -22,7 +32,19 @@ export const ExitCode = {
   CONFIG: 78,
 } as const;
 
-/** A runtime failure users can act on; printed as one line, exit 1. */
+/**
+ * A runtime failure users can act on; printed as one line, exit 1 (or the
+ * code given).
+ *
+ * @example Failing a module command with a clear line
+ * ```ts
+ * import { AioError } from "@aio/app";
+ * export function deploy(argv: string[]): number {
+ *   if (argv.length === 0) throw new AioError("deploy: name a target");
+ *   return 0;
+ * }
+ * ```
+ */
 export class AioError extends Error {
   /** The exit code this error ends the process with. */
   readonly exitCode: number;
@@ -37,7 +59,19 @@ export class AioError extends Error {
   }
 }
 
-/** Bad command-line usage; printed after the usage line, exit 2. */
+/**
+ * Bad command-line usage; printed after the usage line, exit 2.
+ *
+ * @example Refusing an argument in a module command
+ * ```ts
+ * import { UsageError } from "@aio/app";
+ * export function greet(argv: string[]): number {
+ *   if (argv.length > 1) throw new UsageError("greet: takes one name");
+ *   console.log(`Hello, ${argv[0] ?? "world"}!`);
+ *   return 0;
+ * }
+ * ```
+ */
 export class UsageError extends AioError {
   /** Creates a usage error. */
   constructor(message: string) {

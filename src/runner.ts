@@ -61,11 +61,23 @@ interface GlobalArgs {
  * `app.clear()`.
  *
  * @example Starting an app from a string
- * ```ts ignore
+ * ```ts
  * import { app, runner } from "@aio/app";
- * await runner(["run"], { configString: "[listen/x]\nhello = ./app.ts#hello\n" });
+ * await runner(["run"], {
+ *   configString: "[listen/x]\nhello = ./app.ts#hello\n",
+ * });
  * await app.signals!.emit("hello", "BOOM!");
  * await app.clear();
+ * ```
+ *
+ * @example Checking a config file from code
+ * ```ts
+ * import { ConfigErrors, runner } from "@aio/app";
+ * try {
+ *   await runner(["check"], { configFile: "aio.conf" });
+ * } catch (error) {
+ *   if (error instanceof ConfigErrors) console.error(error.message);
+ * }
  * ```
  */
 export async function runner(
@@ -275,6 +287,14 @@ export async function main(
  * Runs the CLI and exits the process with its code, after flushing logs.
  * `defaults` is the config to use when no `-c FILE` is given (a compiled
  * app embeds its own) and how to import aio's public module.
+ *
+ * @example An app's own entry point with its config built in
+ * ```ts
+ * import { runCli } from "@aio/app";
+ * if (import.meta.main) {
+ *   runCli(Deno.args, { configString: "[aio]\nmodules = ./app.ts\n" });
+ * }
+ * ```
  */
 export async function runCli(
   argv: readonly string[],

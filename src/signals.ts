@@ -8,7 +8,18 @@ import { getLogger } from "@logtape/logtape";
 
 const logger = getLogger(["aio", "signals"]);
 
-/** A function called with a signal's name and the message emitted with it. */
+/**
+ * A function called with a signal's name and the message emitted with it;
+ * what it returns (or resolves to) is its result in `emit`'s array.
+ *
+ * @example A listener a config names
+ * ```ts
+ * import type { Listener } from "@aio/app";
+ * // [listen/greetings]
+ * // greet = ./app.ts#onGreet
+ * export const onGreet: Listener = (signal, message) => `${signal}: ${message}`;
+ * ```
+ */
 export type Listener = (
   signal: string,
   message: unknown,
@@ -85,6 +96,7 @@ export class Signals {
    * the bridge.
    *
    * @param bridge The bridge, or `undefined` for none.
+   * @ignore
    */
   setBridge(bridge: SignalBridge | undefined): void {
     this.#bridge = bridge;
@@ -179,6 +191,7 @@ export class Signals {
    *
    * @param signal The signal's name.
    * @param message Handed to each listener.
+   * @ignore
    */
   deliver(signal: string, message?: unknown): void {
     const entry = this.#signals.get(signal);

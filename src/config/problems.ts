@@ -8,7 +8,22 @@
 
 import { ConfigError } from "./errors.ts";
 
-/** Several config problems found at once (by `aio check`, or at start-up). */
+/**
+ * Several config problems found at once (by `aio check`, or at start-up).
+ *
+ * @example Listing every problem a start found
+ * ```ts
+ * import { app, ConfigErrors, runner } from "@aio/app";
+ * try {
+ *   await runner(["run"], { configString: "[aio]\nshutdown_timeout = soon\n" });
+ * } catch (error) {
+ *   const problems = error instanceof ConfigErrors ? error.errors : [error];
+ *   for (const problem of problems) console.error(String(problem));
+ * } finally {
+ *   await app.clear();
+ * }
+ * ```
+ */
 export class ConfigErrors extends AggregateError {
   /** The problems, each a ConfigError. */
   declare readonly errors: ConfigError[];

@@ -6,7 +6,20 @@
  * @module
  */
 
-/** What a scheduled function is told about the run it is called for. */
+/**
+ * What a scheduled function is told about the run it is called for.
+ *
+ * @example Stopping work when the app stops or the run times out
+ * ```ts
+ * import type { ScheduleEvent } from "@aio/app";
+ * export async function report(_name: string, event: ScheduleEvent) {
+ *   const response = await fetch("https://example.com/report", {
+ *     signal: event.signal,
+ *   });
+ *   console.log(event.scheduledAt.toISOString(), response.status);
+ * }
+ * ```
+ */
 export interface ScheduleEvent {
   /** The schedule's name (`NAME` in `[schedule/NAME]`). */
   name: string;

@@ -21,7 +21,19 @@ import type { ObserverOptions, ServerObserver } from "./observer.ts";
 
 const logger = getLogger(["aio", "server"]);
 
-/** A fetch-style handler, as `Deno.serve` takes it. */
+/**
+ * A fetch-style handler, as `Deno.serve` takes it: what a
+ * `[server/NAME] handler = REF` line names.
+ *
+ * @example A handler for `handler = ./hello.ts#hello`
+ * ```ts
+ * import type { HttpHandler } from "@aio/app";
+ * export const hello: HttpHandler = (request) => {
+ *   const name = new URL(request.url).searchParams.get("name") ?? "world";
+ *   return new Response(`Hello, ${name}!\n`);
+ * };
+ * ```
+ */
 export type HttpHandler = (
   request: Request,
   info: Deno.ServeHandlerInfo,
@@ -54,7 +66,19 @@ export function serveHttp(
 /**
  * A running `Deno.serve` server: a deadline on its graceful shutdown, a
  * handler that can be replaced while it runs, and a restart on the same
- * address when Deno's accept loop dies.
+ * address when Deno's accept loop dies. aio makes one for each
+ * `[server/NAME]` with a `handler`.
+ *
+ * @example Serving a handler and closing it with a deadline
+ * ```ts
+ * import { HttpServer } from "@aio/app";
+ * const server = new HttpServer(() => new Response("hi"), {
+ *   hostname: "127.0.0.1",
+ *   port: 0,
+ * });
+ * console.log((server.addr as Deno.NetAddr).port);
+ * await server.close(1000);
+ * ```
  */
 export class HttpServer {
   /** The bound address (the real port when 0 was asked for). */

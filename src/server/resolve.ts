@@ -25,6 +25,17 @@ import type { DatagramProtocolClass } from "./udp.ts";
  * `protocol` (undefined when the section has none), `address` and `port`,
  * plus the section's other settings, and returns (or resolves to) a server
  * with `close()`.
+ *
+ * @example A factory that serves a node:net server
+ * ```ts
+ * import net from "node:net";
+ * import type { ServerFactory } from "@aio/app";
+ * export const factory: ServerFactory = (_name, _protocol, address, port) =>
+ *   new Promise((resolve) => {
+ *     const server = net.createServer((socket) => socket.end("hi\n"));
+ *     server.listen(port ?? 0, address, () => resolve(server));
+ *   });
+ * ```
  */
 export type ServerFactory = (
   name: string,

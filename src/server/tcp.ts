@@ -132,6 +132,23 @@ export interface StreamServerOptions extends ConnectionLimits, ObserverOptions {
  *
  * When `accept()` fails (out of file descriptors, say) it waits and tries
  * again, 5 ms doubling to 1 s, and logs it once per 10 s while it lasts.
+ *
+ * @example A TCP echo server, closed with a deadline
+ * ```ts
+ * import { createServer, type Protocol, type Transport } from "@aio/app";
+ * class Echo implements Protocol {
+ *   #transport?: Transport;
+ *   connectionMade(transport: Transport) {
+ *     this.#transport = transport;
+ *   }
+ *   dataReceived(data: Uint8Array) {
+ *     this.#transport?.write(data);
+ *   }
+ * }
+ * const server = await createServer(Echo, { hostname: "127.0.0.1", port: 0 });
+ * console.log(server.addr);
+ * await server.close(1000);
+ * ```
  */
 export class StreamServer {
   /** The bound address (the real port when 0 was asked for). */

@@ -130,6 +130,23 @@ export interface StreamTransportOptions {
  * Chunks up to 4 KiB are views into a shared 64 KiB pool (as Node's
  * Buffers are), so `data.buffer` is not the chunk's alone: use `data`
  * itself, or `data.slice()` for a standalone copy.
+ *
+ * @example Writing back and closing once the peer is done
+ * ```ts
+ * import type { Protocol, Transport } from "@aio/app";
+ * export class Shout implements Protocol {
+ *   #transport?: Transport;
+ *   connectionMade(transport: Transport) {
+ *     this.#transport = transport;
+ *   }
+ *   dataReceived(data: Uint8Array) {
+ *     this.#transport?.write(new TextDecoder().decode(data).toUpperCase());
+ *   }
+ *   eofReceived() {
+ *     this.#transport?.close();
+ *   }
+ * }
+ * ```
  */
 export class StreamTransport implements Transport {
   readonly #conn: Deno.Conn;

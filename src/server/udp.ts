@@ -98,7 +98,27 @@ export async function listenUdp(
   return new DatagramServer(socket, new protocol(), options.name ?? "server");
 }
 
-/** A bound UDP endpoint serving one protocol instance. */
+/**
+ * A bound UDP endpoint serving one protocol instance: what
+ * {@linkcode createServer} returns for `transport: "udp"`.
+ *
+ * @example An echo endpoint
+ * ```ts
+ * import { createServer, DatagramServer, type DatagramTransport } from "@aio/app";
+ * class Echo {
+ *   #transport?: DatagramTransport;
+ *   connectionMade(transport: DatagramTransport) {
+ *     this.#transport = transport;
+ *   }
+ *   datagramReceived(data: Uint8Array, addr: Deno.NetAddr) {
+ *     this.#transport?.sendTo(data, addr);
+ *   }
+ * }
+ * const server = await createServer(Echo, { transport: "udp", hostname: "127.0.0.1", port: 0 });
+ * if (server instanceof DatagramServer) console.log(server.addr);
+ * await server.close();
+ * ```
+ */
 export class DatagramServer implements DatagramTransport {
   /** The bound address (the real port when 0 was asked for). */
   readonly addr: Deno.NetAddr;
