@@ -6,7 +6,7 @@
  */
 
 import type { BindOptions } from "./bind_options.ts";
-import dgram from "node:dgram";
+import type dgram from "node:dgram";
 import type { Buffer } from "node:buffer";
 import { getLogger } from "@logtape/logtape";
 
@@ -80,7 +80,10 @@ export async function listenUdp(
   options: UdpListenOptions = {},
 ): Promise<DatagramServer> {
   const hostname = options.hostname ?? "0.0.0.0";
-  const socket = dgram.createSocket({
+  // node:dgram is imported here, not at the top: it boots part of Deno's
+  // Node layer, which apps without a UDP server should not pay for.
+  const { createSocket } = await import("node:dgram");
+  const socket = createSocket({
     type: hostname.includes(":") ? "udp6" : "udp4",
     reuseAddr: options.reusePort ?? false,
   });
