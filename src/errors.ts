@@ -102,8 +102,13 @@ export function describeFailure(
     return { text: `aio: error: ${error.message}`, exitCode: error.exitCode };
   }
   const message = error instanceof Error ? error.message : String(error);
+  // Deno's own "run again with the --allow-x flag" is right but not the whole
+  // story: aio can print every flag the config needs at once.
+  const hint = error instanceof Deno.errors.NotCapable
+    ? " (`aio permissions` prints the flags this config needs; `aio permissions -d` those of run -d, stop and status)"
+    : "";
   return {
-    text: `aio: error: ${firstLine(message)}`,
+    text: `aio: error: ${firstLine(message)}${hint}`,
     exitCode: ExitCode.FAILURE,
   };
 }

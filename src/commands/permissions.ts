@@ -28,8 +28,12 @@ export const AIO_ENV_NAMES: readonly string[] = [
   "AIO_PIDFILE",
 ];
 
-/** The programs `aio run -d` runs: `sh` to start the background process (the pidfile's lock, not `kill -0`, tells whether one runs). */
-export const DETACH_PROGRAMS: readonly string[] = ["sh"];
+/**
+ * The programs the daemon's commands run: `sh` to start the background
+ * process with its output in the daemon log, `kill` to signal it from
+ * `aio stop` and `aio reload` (Deno.kill needs `--allow-run` whole).
+ */
+export const DETACH_PROGRAMS: readonly string[] = ["kill", "sh"];
 
 /** The permission lists, by flag. */
 export interface PermissionSet {
@@ -99,7 +103,7 @@ export function permissionsFor(
 }
 
 /**
- * Adds what `aio run -d` needs: running `sh`, and writing
+ * Adds what `aio run -d`, `stop` and `status` need: running `sh` and `kill`, and writing
  * the pidfile and the output log, whose directories it creates. The paths
  * are `[aio] pidfile` and `[aio] daemon_log` when the config sets them,
  * else `var/run/aio.pid` and `var/log/aio.log`, from the working directory.

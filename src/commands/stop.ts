@@ -5,6 +5,7 @@
  * @module
  */
 
+import { sendSignal } from "../daemon/signal_process.ts";
 import { AioError, ExitCode, UsageError } from "../errors.ts";
 import { PidfileProbe } from "../daemon/pidfile.ts";
 import { daemonSettings } from "../daemon/target.ts";
@@ -50,7 +51,7 @@ export const stopCommand: Command = {
         );
       }
       const started = performance.now();
-      Deno.kill(state.pid, "SIGTERM");
+      await sendSignal(state.pid, "SIGTERM");
       console.log(
         `aio: stopping pid ${state.pid} (SIGTERM), waiting up to ${
           timeoutMs / 1000

@@ -121,7 +121,7 @@ for (const [name, exercise] of Object.entries(EXERCISES)) {
   });
 }
 
-Deno.test("aio run -d runs under exactly the flags aio permissions -d prints, and stops on SIGTERM", async () => {
+Deno.test("aio run -d, status and stop run under exactly the flags aio permissions -d prints", async () => {
   const dir = await Deno.makeTempDir({ prefix: "aio_detach_" });
   const config = ["-c", `${root}examples/seed/aio.conf`];
   // A stale pidfile: run -d must tell its process is gone and replace it.
@@ -130,7 +130,7 @@ Deno.test("aio run -d runs under exactly the flags aio permissions -d prints, an
   const plain = await printedFlags(config, dir);
   const flags = await printedFlags(config, dir, ["-d"]);
   ok(!plain.some((flag) => flag.startsWith("--allow-run")), "-d is opt-in");
-  ok(flags.includes("--allow-run=sh"), flags.join(" "));
+  ok(flags.includes("--allow-run=kill,sh"), flags.join(" "));
   let pid: number | undefined;
   try {
     const started = await runCli([...config, "run", "-d"], {
@@ -147,7 +147,18 @@ Deno.test("aio run -d runs under exactly the flags aio permissions -d prints, an
       const log = await Deno.readTextFile(`${dir}/var/log/aio.log`);
       return /Listener heard test-signal: BOOM!/.test(log) || undefined;
     }, 20_000);
-    Deno.kill(pid, "SIGTERM");
+    // status and stop work under the same flags.
+    const status = await runCli([...config, "status"], {
+      cwd: dir,
+      denoFlags: ["--no-prompt", ...flags],
+    });
+    equal(status.code, 0, status.stderr);
+    match(status.stdout, new RegExp(`running, pid ${pid}`));
+    const stopped = await runCli([...config, "stop"], {
+      cwd: dir,
+      denoFlags: ["--no-prompt", ...flags],
+    });
+    equal(stopped.code, 0, stopped.stderr);
     await eventually(
       "the detached app to exit",
       () => processAlive(pid!) ? undefined : true,

@@ -56,7 +56,7 @@ Deno.test("-d adds sh, and the directories of [aio] pidfile and daemon_log", asy
   const plain = await flagsFor("");
   ok(!plain.flags.some((flag) => /^--allow-(run|write)/.test(flag)));
   const defaults = await flagsFor("", ["-d"]);
-  ok(defaults.flags.includes("--allow-run=sh"));
+  ok(defaults.flags.includes("--allow-run=kill,sh"));
   ok(
     defaults.flags.includes(
       `--allow-write=${defaults.dir}/var/log,${defaults.dir}/var/run`,
