@@ -86,11 +86,11 @@ export function waitForState(
 /** Polls `check` every 10 ms until true; rejects after `timeoutMs` with `what`. */
 export async function eventually(
   what: string,
-  check: () => boolean,
+  check: () => boolean | Promise<boolean>,
   timeoutMs = 10_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!await check()) {
     if (Date.now() > deadline) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     }
