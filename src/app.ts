@@ -25,7 +25,7 @@ import { getLogger, type Logging, processLogging } from "./logging.ts";
 import { displayUrl, ModuleLoader, type ModuleNamespace } from "./refs.ts";
 import { DEFAULT_SHUTDOWN_TIMEOUT_S } from "./settings.ts";
 import { throwIfStopped, untilAborted } from "./interrupt.ts";
-import type { ClusterNode } from "./cluster/node.ts";
+import type { ClusterMember, ClusterNode } from "./cluster/node.ts";
 
 export type { LoadedModule } from "./modules.ts";
 export type { Plan } from "./prepare.ts";
@@ -128,13 +128,11 @@ export class App {
   }
 
   /**
-   * This process's node in the cluster (`[aio/cluster]`) while the app
-   * runs with one: its connection `status`, and `ready()` for listeners
-   * added while running.
-   *
-   * @ignore
+   * This process's place in the cluster (`[aio/cluster]`) while the app
+   * runs with one: the NATS connection's `status`, and `ready()` for
+   * listeners added while running. Undefined otherwise.
    */
-  get cluster(): ClusterNode | undefined {
+  get cluster(): ClusterMember | undefined {
     return this.#cluster;
   }
 

@@ -36,7 +36,7 @@ export {
   scheduleClaims,
   type ScheduleClaimsOptions,
 } from "./claims.ts";
-export { ClusterNode } from "./node.ts";
+export { type ClusterMember, ClusterNode } from "./node.ts";
 export { messageFromJson, messageToJson } from "./message.ts";
 export { compilePatterns, patternProblem } from "./patterns.ts";
 export { type ClusterStatusReader, registerClusterMetrics } from "./metrics.ts";

@@ -18,7 +18,6 @@ import {
   type ClusterConnection,
   type ClusterConnectOptions,
   type ClusterStatus,
-  type ClusterStatusListener,
   connectCluster,
 } from "./connection.ts";
 import { bridgeSignals, type ClusterSignals } from "./signals.ts";
@@ -26,6 +25,42 @@ import { bridgeSignals, type ClusterSignals } from "./signals.ts";
 const logger = getLogger("aio.cluster");
 /** The least time the connection gets to close, after the bridge. */
 const CONNECTION_CLOSE_MIN_MS = 100;
+
+/**
+ * What the app shows of its place in the cluster (`app.cluster`, while it
+ * runs with `[aio/cluster]`).
+ *
+ * @example Waiting until a listener added while running hears the cluster
+ * ```ts
+ * import { app } from "@aio/app";
+ *
+ * export async function onStarted() {
+ *   app.signals!.listen("order-created", (_signal, order) => console.log(order));
+ *   // From here on, order-created sent by any node is heard here.
+ *   await app.cluster?.ready();
+ * }
+ * ```
+ */
+export interface ClusterMember {
+  /** The cluster's name (`[aio/cluster] name`). */
+  readonly name: string;
+  /** This process's id in the cluster (random per start; it marks its claims). */
+  readonly nodeId: string;
+  /** Where the NATS connection stands: state, server, since when, outages so far. */
+  readonly status: ClusterStatus;
+  /**
+   * Calls `listener` on each change of the connection's state.
+   *
+   * @returns A function that removes the listener.
+   */
+  onStatus(listener: (status: ClusterStatus) => void): () => void;
+  /**
+   * Resolves once the server has the subscriptions of every cluster signal
+   * listened to so far (within 2 s): a listener added while the app runs
+   * hears the messages sent after that.
+   */
+  ready(): Promise<void>;
+}
 
 /**
  * This process as a node of the cluster that `[aio/cluster]` names.
@@ -40,7 +75,7 @@ const CONNECTION_CLOSE_MIN_MS = 100;
  * await node.close(2_000);
  * ```
  */
-export class ClusterNode {
+export class ClusterNode implements ClusterMember {
   /** The cluster's name (`[aio/cluster] name`), the prefix of its subjects and bucket. */
   readonly name: string;
   readonly #connection: ClusterConnection;
@@ -107,7 +142,7 @@ export class ClusterNode {
    *
    * @returns A function that removes the listener.
    */
-  onStatus(listener: ClusterStatusListener): () => void {
+  onStatus(listener: (status: ClusterStatus) => void): () => void {
     return this.#connection.onStatus(listener);
   }
 
