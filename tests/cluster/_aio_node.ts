@@ -166,16 +166,21 @@ export class AioNode {
     );
   }
 
-  /** Emits `signal` on this node through its control server (`count` times, `n` numbered). */
+  /**
+   * Emits `signal` on this node through its control server (`count` times,
+   * `n` numbered, in bursts of 100 `gapMs` apart).
+   */
   async emit(
     signal: string,
     message: unknown,
     count = 1,
+    gapMs = 0,
   ): Promise<{ ok?: number; error?: string }> {
     const query = new URLSearchParams({
       signal,
       message: JSON.stringify(message),
       count: String(count),
+      gap: String(gapMs),
     });
     const response = await fetch(
       `http://127.0.0.1:${this.port}/emit?${query}`,
