@@ -120,9 +120,14 @@ export class ClusterNode implements ClusterMember {
       );
     }
     if (spec.signals.length > 0) {
-      node.#bridge = await bridgeSignals(connection, signals, {
-        patterns: spec.signals,
-      });
+      try {
+        node.#bridge = await bridgeSignals(connection, signals, {
+          patterns: spec.signals,
+        });
+      } catch (error) {
+        await connection.close(CONNECTION_CLOSE_MIN_MS);
+        throw error;
+      }
     }
     return node;
   }
