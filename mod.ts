@@ -69,6 +69,8 @@ export type {
 } from "./src/config/layers.ts";
 export type { ModuleNamespace } from "./src/refs.ts";
 export type { ModuleCommand } from "./src/commands/types.ts";
+export type { ClusterMember } from "./src/cluster/node.ts";
+export type { ClusterState, ClusterStatus } from "./src/cluster/connection.ts";
 export { VERSION } from "./src/version.ts";
 
 import * as aio from "./mod.ts";

@@ -25,6 +25,7 @@ import { getLogger, type Logging, processLogging } from "./logging.ts";
 import { displayUrl, ModuleLoader, type ModuleNamespace } from "./refs.ts";
 import { DEFAULT_SHUTDOWN_TIMEOUT_S } from "./settings.ts";
 import { throwIfStopped, untilAborted } from "./interrupt.ts";
+import type { ClusterMember, ClusterNode } from "./cluster/node.ts";
 
 export type { LoadedModule } from "./modules.ts";
 export type { Plan } from "./prepare.ts";
@@ -73,6 +74,8 @@ export const LIFECYCLE_SIGNALS = [
 const logger = getLogger("aio.app");
 /** The least time `aio-stopped`'s listeners get, even when the wind-down used the whole deadline. */
 const STOPPED_GRACE_MS = 250;
+/** The least time the cluster's bridge and connection get to close, even past the deadline. */
+const CLUSTER_CLOSE_MIN_MS = 250;
 
 /**
  * aio's application state. Use the shared {@linkcode app} instance.
@@ -109,6 +112,7 @@ export class App {
   loader: ModuleLoader = new ModuleLoader();
   #plan: Plan | undefined;
   #scheduler: Scheduler | undefined;
+  #cluster: ClusterNode | undefined;
   #attached: ResolvedListener[] = [];
   #running = false;
   #shutdownTimeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_S * 1000;
@@ -121,6 +125,15 @@ export class App {
   /** Whether the app has started and not yet stopped. */
   get running(): boolean {
     return this.#running;
+  }
+
+  /**
+   * This process's place in the cluster (`[aio/cluster]`) while the app
+   * runs with one: the NATS connection's `status`, and `ready()` for
+   * listeners added while running. Undefined otherwise.
+   */
+  get cluster(): ClusterMember | undefined {
+    return this.#cluster;
   }
 
   /** `[aio] shutdown_timeout` in milliseconds (default 10 s), as the last prepare read it. */
@@ -234,7 +247,8 @@ export class App {
   }
 
   /**
-   * Starts the prepared app: listeners, `aio-starting`, servers, schedules,
+   * Starts the prepared app: listeners, the cluster (`[aio/cluster]`:
+   * connect, bridge the signals), `aio-starting`, servers, schedules,
    * `aio-started`. Throws the plan's problems, if it has any, before
    * anything starts; if a server fails to start, what already started is
    * stopped.
@@ -258,8 +272,21 @@ export class App {
       signals.listen(item.signal, item.listener, { name: item.name });
     }
     this.#attached = plan.listeners;
+    if (plan.cluster) {
+      // After the listeners: the bridge subscribes to what they listen to.
+      const spec = plan.cluster;
+      const { ClusterNode, redactUrl } = await import("./cluster/mod.ts");
+      this.#cluster = await untilAborted(
+        ClusterNode.join(spec, signals),
+        signal,
+        () => `connecting to NATS at ${spec.urls.map(redactUrl).join(", ")}`,
+        (late) => late.close(CLUSTER_CLOSE_MIN_MS),
+      );
+    }
     const scheduler = new Scheduler();
-    for (const definition of plan.schedules) scheduler.add(definition);
+    for (const definition of plan.schedules) {
+      scheduler.add(this.#cluster?.withClaim(definition) ?? definition);
+    }
     this.#running = true;
     await untilAborted(
       this.#emitLifecycle("aio-starting"),
@@ -277,7 +304,10 @@ export class App {
     } catch (error) {
       // A stop that came while binding leaves the app running for stop()
       // (aio-starting's listeners get aio-stopping); a failure does not.
-      if (!signal?.aborted) this.#running = false;
+      if (!signal?.aborted) {
+        this.#running = false;
+        await this.#leaveCluster(performance.now());
+      }
       throw error;
     }
     throwIfStopped(signal, () => "starting the schedules");
@@ -294,7 +324,8 @@ export class App {
    * Stops a running app: emits `aio-stopping` while the schedules stop
    * (running ones get their abort signal) and the servers stop accepting and
    * let open connections finish, all within one `shutdown_timeout`; then
-   * emits `aio-stopped`.
+   * leaves the cluster (its signal bridge, then its connection) and emits
+   * `aio-stopped`.
    */
   async stop(): Promise<void> {
     if (!this.#running) return;
@@ -315,6 +346,8 @@ export class App {
       this.#stopServers(timeoutMs),
     ]);
     this.servers = {};
+    // After the scheduler and the servers, which may still emit.
+    await this.#leaveCluster(deadline);
     const left = Math.max(deadline - performance.now(), STOPPED_GRACE_MS);
     await this.#emitLifecycle("aio-stopped", left);
     logger.info("Stopped");
@@ -326,9 +359,20 @@ export class App {
     await stopServers(this.servers, timeoutMs);
   }
 
+  /** Closes the cluster's bridge, then its connection, by `deadline` (or just after). */
+  async #leaveCluster(deadline: number): Promise<void> {
+    const node = this.#cluster;
+    this.#cluster = undefined;
+    await node?.close(
+      Math.max(deadline - performance.now(), CLUSTER_CLOSE_MIN_MS),
+    );
+  }
+
   /** Stops whatever runs and returns the app to its initial state. */
   async clear(): Promise<void> {
     await this.stop();
+    // A start that failed after joining the cluster left it open.
+    await this.#leaveCluster(performance.now());
     for (const item of this.#attached) {
       this.signals?.unlisten(item.signal, item.listener);
     }

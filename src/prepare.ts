@@ -29,6 +29,8 @@ import { checkSectionNames } from "./section_names.ts";
 import { type AppSettings, readAppSettings } from "./settings.ts";
 import { resolveSchedules, type ScheduleDefinition } from "./schedule/mod.ts";
 import type { ResolvedServer } from "./server/mod.ts";
+import { CLUSTER_SECTION } from "./cluster/section.ts";
+import type { ClusterSpec } from "./cluster/config.ts";
 
 /** Everything a config resolves to, ready to start; or the problems that stop it. */
 export interface Plan {
@@ -52,6 +54,8 @@ export interface Plan {
   servers: ResolvedServer[];
   /** The `[aio/commands]` commands, loaded. */
   commands: ModuleCommandSpec[];
+  /** `[aio/cluster]`, checked; undefined without the section (or with its errors). */
+  cluster?: ClusterSpec;
   /** Every error and warning found; a plan with errors must not start. */
   problems: Problems;
 }
@@ -128,6 +132,11 @@ export async function prepare(
   plan.listeners = await resolveListeners(config, loader, problems);
   plan.schedules = await resolveSchedules(config, loader, problems);
   plan.commands = await resolveModuleCommands(config, loader, problems);
+  if (config.has(CLUSTER_SECTION)) {
+    // Read only when present: other apps load none of the cluster layer.
+    const { readClusterSpec } = await import("./cluster/config.ts");
+    plan.cluster = readClusterSpec(config, problems);
+  }
   if (plan.hasServers) {
     // The server layer loads only for apps that have servers: start-up
     // time is part of what aio promises.

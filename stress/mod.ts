@@ -9,8 +9,8 @@
 //   deno run -A stress/mod.ts --only 1,2      # some parts
 // Per-part sizes: --stop-trials N --crash-trials N --soak-minutes M
 // --fuzz-minutes M --server-fuzz-seconds S --writer-trials N --log-seconds S
-// --hostile-rounds N --daemon-trials N; --seed N; --json FILE writes the
-// results as JSON.
+// --hostile-rounds N --daemon-trials N --cluster-seconds S; --seed N;
+// --json FILE writes the results as JSON.
 import { parseArgs } from "node:util";
 import { type PartResult, printResult, seedFrom, timed } from "./_common.ts";
 import { NAME as STOP, stopUnderLoad } from "./stop_under_load.ts";
@@ -28,6 +28,7 @@ import {
   serverHostileClients,
 } from "./server_hostile_clients.ts";
 import { daemonsAndSignals, NAME as DAEMONS } from "./daemons_signals.ts";
+import { cluster, NAME as CLUSTER } from "./cluster.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -45,6 +46,7 @@ const { values } = parseArgs({
     "log-seconds": { type: "string" },
     "hostile-rounds": { type: "string" },
     "daemon-trials": { type: "string" },
+    "cluster-seconds": { type: "string" },
   },
 });
 
@@ -127,6 +129,11 @@ await part(
   "11",
   DAEMONS,
   () => daemonsAndSignals({ trials: size("daemon-trials", 10, 3), seed }),
+);
+await part(
+  "12",
+  CLUSTER,
+  () => cluster({ seconds: size("cluster-seconds", 60, 15) }),
 );
 
 const minutes = (performance.now() - started) / 60_000;

@@ -7,13 +7,12 @@
  */
 
 import type { ConfigParser } from "../config/config_parser.ts";
-import { ConfigError, errorAt, type ValueSource } from "../config/errors.ts";
-import { ownOptions } from "../config/sections.ts";
+import type { ValueSource } from "../config/errors.ts";
+import type { Problems } from "../config/problems.ts";
+import { SectionReader } from "../config/section_reader.ts";
 import { resolvePath } from "../server/config.ts";
 import { patternProblem } from "./patterns.ts";
-
-/** The section that turns the cluster layer on. */
-export const CLUSTER_SECTION = "aio/cluster";
+import { CLUSTER_SECTION } from "./section.ts";
 
 /** How `aio run` treats an unreachable NATS server at start. */
 export type ClusterConnectMode = "required" | "background";
@@ -44,7 +43,8 @@ export interface ClusterSpec {
   source: ValueSource;
 }
 
-const OPTIONS = [
+/** The options `[aio/cluster]` may hold. */
+export const CLUSTER_OPTIONS: readonly string[] = [
   "url",
   "name",
   "signals",
@@ -55,52 +55,126 @@ const OPTIONS = [
   "creds",
   "tls_ca",
 ];
+/** The port of a NATS URL that names none. */
+export const DEFAULT_NATS_PORT = 4222;
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
- * Reads `[aio/cluster]` and checks it, collecting every problem as a
- * {@linkcode ConfigError} at the line at fault (`FILE:LINE: [aio/cluster]
- * option: what is wrong`). Reads the `creds` and `tls_ca` files; imports
+ * Reads `[aio/cluster]` and checks it, reporting every problem to
+ * `problems` at the line at fault (`FILE:LINE: [aio/cluster] option: what
+ * is wrong`); an option aio does not know is a warning, or an error when it
+ * is a slip of one it does. Reads the `creds` and `tls_ca` files; imports
  * nothing.
  *
  * @example
  * ```ts
  * import { ConfigParser } from "../config/config_parser.ts";
+ * import { Problems } from "../config/problems.ts";
  * import { readClusterSpec } from "./config.ts";
  * const config = new ConfigParser().readString(
  *   "[aio/cluster]\nurl = nats://127.0.0.1:4222\nsignals = order-*\n",
  *   "aio.conf",
  * );
- * const { spec, errors } = readClusterSpec(config);
- * console.log(spec?.name, spec?.connect, errors.length); // "aio" "required" 0
+ * const problems = new Problems();
+ * const spec = readClusterSpec(config, problems);
+ * console.log(spec?.name, spec?.connect, problems.errors.length); // "aio" "required" 0
  * ```
  *
  * @param config The layered config.
- * @returns The spec when the section exists and is sound (`undefined`
- *   without the section or with errors), and the errors.
+ * @param problems Where the problems go.
+ * @returns The spec when the section exists and is sound; `undefined`
+ *   without the section or with errors.
  */
 export function readClusterSpec(
   config: ConfigParser,
-): { spec?: ClusterSpec; errors: ConfigError[] } {
-  if (!config.has(CLUSTER_SECTION)) return { errors: [] };
-  const reader = new ClusterReader(config);
-  const spec = reader.read();
-  return reader.errors.length ? { errors: reader.errors } : {
-    spec,
-    errors: [],
+  problems: Problems,
+): ClusterSpec | undefined {
+  if (!config.has(CLUSTER_SECTION)) return undefined;
+  const before = problems.errors.length;
+  const reader = new SectionReader(config, CLUSTER_SECTION, problems, {
+    known: CLUSTER_OPTIONS,
+  });
+  reader.checkUnknown();
+  const urls = readUrls(reader);
+  const name = readName(reader);
+  const signals = readSignals(reader);
+  const connect = reader.choice("connect", ["required", "background"]) ??
+    "required";
+  const user = reader.string("user");
+  const password = reader.string("password");
+  const token = reader.string("token");
+  const creds = readFile(reader, "creds", "-----BEGIN NATS USER JWT-----");
+  const tlsCa = readFile(reader, "tls_ca", "-----BEGIN");
+  checkAuth(reader, user, password, token);
+  if (problems.errors.length > before) return undefined;
+  return {
+    urls,
+    name,
+    signals,
+    connect,
+    user,
+    password,
+    token,
+    creds,
+    tlsCa,
+    tls: tlsCa !== undefined || urls.some((url) => url.startsWith("tls:")),
+    source: reader.headerSource,
   };
 }
 
+/** What `aio run` of a config with `[aio/cluster]` touches. */
+export interface ClusterPermissions {
+  /** `HOST:PORT` of each NATS URL (`[v6]:PORT` for IPv6). */
+  net: string[];
+  /** The `creds` and `tls_ca` files, absolute. */
+  read: string[];
+}
+
 /**
- * Every problem of `[aio/cluster]`, for `aio check` and the start of
- * `aio run`. (The `cluster` option of `[schedule/NAME]`, and `once` without
- * this section, are the schedule reader's: `src/schedule/config.ts`.)
+ * The hosts and files of `[aio/cluster]`, for `aio permissions`: read as
+ * written, leniently (checking them is {@linkcode readClusterSpec}'s job).
+ *
+ * @example
+ * ```ts
+ * import { ConfigParser } from "../config/config_parser.ts";
+ * import { clusterPermissions } from "./config.ts";
+ * const config = new ConfigParser().readString(
+ *   "[aio/cluster]\nurl =\n  nats://a.example:4222\n  tls://b.example\ncreds = /etc/aio/app.creds\n",
+ *   "/srv/aio.conf",
+ * );
+ * console.log(clusterPermissions(config));
+ * // { net: ["a.example:4222", "b.example:4222"], read: ["/etc/aio/app.creds"] }
+ * ```
  *
  * @param config The layered config.
- * @returns The problems; empty when the section is sound or absent.
+ * @returns Nothing when the section is absent.
  */
-export function validateCluster(config: ConfigParser): ConfigError[] {
-  return readClusterSpec(config).errors;
+export function clusterPermissions(config: ConfigParser): ClusterPermissions {
+  const needs: ClusterPermissions = { net: [], read: [] };
+  if (!config.has(CLUSTER_SECTION)) return needs;
+  const get = (option: string) => {
+    try {
+      return config.get(CLUSTER_SECTION, option, { fallback: "" }).trim();
+    } catch {
+      return "";
+    }
+  };
+  for (const line of get("url").split("\n")) {
+    try {
+      const url = new URL(line.trim());
+      needs.net.push(`${url.hostname}:${url.port || DEFAULT_NATS_PORT}`);
+    } catch {
+      // Not a URL: aio check reports it.
+    }
+  }
+  for (const option of ["creds", "tls_ca"]) {
+    const file = get(option);
+    if (!file) continue;
+    needs.read.push(
+      resolvePath(file, config.source(CLUSTER_SECTION, option).file),
+    );
+  }
+  return needs;
 }
 
 /**
@@ -118,209 +192,104 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** Reads the section, collecting errors instead of stopping at the first. */
-class ClusterReader {
-  readonly errors: ConfigError[] = [];
-  readonly #config: ConfigParser;
-
-  constructor(config: ConfigParser) {
-    this.#config = config;
-  }
-
-  read(): ClusterSpec {
-    this.#checkUnknownOptions();
-    const urls = this.#urls();
-    const name = this.#name();
-    const signals = this.#signals();
-    const connect = this.#connect();
-    const user = this.#string("user");
-    const password = this.#string("password");
-    const token = this.#string("token");
-    const creds = this.#file("creds", "-----BEGIN NATS USER JWT-----");
-    const tlsCa = this.#file("tls_ca", "-----BEGIN");
-    this.#checkAuth(user, password, token);
-    return {
-      urls,
-      name,
-      signals,
-      connect,
-      user,
-      password,
-      token,
-      creds,
-      tlsCa,
-      tls: tlsCa !== undefined || urls.some((url) => url.startsWith("tls:")),
-      source: this.#config.sectionSource(CLUSTER_SECTION),
-    };
-  }
-
-  #checkUnknownOptions(): void {
-    for (const option of ownOptions(this.#config, CLUSTER_SECTION)) {
-      if (OPTIONS.includes(option)) continue;
-      this.#error(
-        option,
-        `unknown option (known: ${OPTIONS.join(", ")})`,
-      );
-    }
-  }
-
-  #urls(): string[] {
-    if (!this.#config.has(CLUSTER_SECTION, "url")) {
-      this.#errorAtSection(
-        "needs url (one or more NATS server URLs, one per line)",
-      );
-      return [];
-    }
-    const lines = this.#list("url");
-    if (lines === undefined) return [];
-    if (lines.length === 0) {
-      this.#error(
-        "url",
-        "is empty; give one or more nats://HOST:PORT URLs, one per line",
-      );
-      return [];
-    }
-    const urls: string[] = [];
-    for (const line of lines) {
-      const problem = urlProblem(line);
-      if (problem) this.#error("url", problem);
-      else urls.push(line);
-    }
-    return urls;
-  }
-
-  #name(): string {
-    const name = this.#string("name");
-    if (name === undefined) return "aio";
-    if (!NAME.test(name)) {
-      this.#error(
-        "name",
-        `must be 1 to 64 letters, digits, - or _ (it prefixes the NATS subjects and the KV bucket), not ${
-          JSON.stringify(name)
-        }`,
-      );
-    }
-    return name;
-  }
-
-  #signals(): string[] {
-    const patterns = this.#list("signals") ?? [];
-    for (const pattern of patterns) {
-      const problem = patternProblem(pattern);
-      if (problem) this.#error("signals", problem);
-    }
-    return patterns;
-  }
-
-  #connect(): ClusterConnectMode {
-    const value = this.#string("connect");
-    if (value === undefined) return "required";
-    const mode = value.toLowerCase();
-    if (mode === "required" || mode === "background") return mode;
-    this.#error(
-      "connect",
-      `must be required or background, not ${JSON.stringify(value)}`,
+function readUrls(reader: SectionReader): string[] {
+  if (!reader.has("url")) {
+    reader.sectionError(
+      "needs url (one or more NATS server URLs, one per line)",
     );
-    return "required";
+    return [];
   }
-
-  #checkAuth(
-    user: string | undefined,
-    password: string | undefined,
-    token: string | undefined,
-  ): void {
-    const has = (option: string) => this.#config.has(CLUSTER_SECTION, option);
-    if (user !== undefined && password === undefined) {
-      this.#error("user", "needs password as well");
-    }
-    if (password !== undefined && user === undefined) {
-      this.#error("password", "needs user as well");
-    }
-    if (token !== undefined && (has("user") || has("password"))) {
-      this.#error("token", "cannot be combined with user and password");
-    }
-    if (has("creds") && (has("user") || has("password") || has("token"))) {
-      this.#error(
-        "creds",
-        "cannot be combined with user, password or token (the creds file holds the identity)",
-      );
-    }
+  const value = reader.string("url");
+  if (value === undefined) return []; // It does not interpolate: reported.
+  const lines = value.split("\n").map((line) => line.trim()).filter(Boolean);
+  if (lines.length === 0) {
+    reader.error(
+      "url",
+      "is empty; give one or more nats://HOST:PORT URLs, one per line",
+    );
+    return [];
   }
-
-  /** Reads the file named by `option`; it must contain `marker`. */
-  #file(option: string, marker: string): string | undefined {
-    const name = this.#string(option);
-    if (name === undefined) return undefined;
-    const path = resolvePath(name, this.#source(option).file);
-    let text: string;
-    try {
-      text = Deno.readTextFileSync(path);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      this.#error(option, `cannot read ${JSON.stringify(path)}: ${reason}`);
-      return undefined;
-    }
-    if (!text.includes(marker)) {
-      const kind = option === "creds"
-        ? "a NATS credentials file (no user JWT in it)"
-        : "a PEM file";
-      this.#error(option, `${JSON.stringify(path)} is not ${kind}`);
-      return undefined;
-    }
-    return text;
+  const urls: string[] = [];
+  for (const line of lines) {
+    const problem = urlProblem(line);
+    if (problem) reader.error("url", problem);
+    else urls.push(line);
   }
+  return urls;
+}
 
-  /** The value's non-empty stripped lines; `undefined` when absent or broken. */
-  #list(option: string): string[] | undefined {
-    try {
-      return this.#config.getList(CLUSTER_SECTION, option, {
-        fallback: undefined,
-      });
-    } catch (error) {
-      this.#collect(error);
-      return undefined;
-    }
-  }
-
-  /** The interpolated, stripped value; `undefined` when absent or broken. */
-  #string(option: string): string | undefined {
-    try {
-      const value = this.#config.get(CLUSTER_SECTION, option, {
-        fallback: undefined,
-      });
-      return value === undefined ? undefined : value.trim();
-    } catch (error) {
-      this.#collect(error);
-      return undefined;
-    }
-  }
-
-  #source(option: string): ValueSource {
-    return this.#config.source(CLUSTER_SECTION, option);
-  }
-
-  #error(option: string, detail: string): void {
-    this.errors.push(
-      errorAt(
-        this.#source(option),
-        `[${CLUSTER_SECTION}] ${option}: ${detail}`,
-      ),
+function readName(reader: SectionReader): string {
+  const name = reader.string("name");
+  if (name === undefined) return "aio";
+  if (!NAME.test(name)) {
+    reader.error(
+      "name",
+      `must be 1 to 64 letters, digits, - or _ (it prefixes the NATS subjects and the KV bucket), not ${
+        JSON.stringify(name)
+      }`,
     );
   }
+  return name;
+}
 
-  #errorAtSection(detail: string): void {
-    this.errors.push(
-      errorAt(
-        this.#config.sectionSource(CLUSTER_SECTION),
-        `[${CLUSTER_SECTION}] ${detail}`,
-      ),
+function readSignals(reader: SectionReader): string[] {
+  const patterns = reader.list("signals");
+  for (const pattern of patterns) {
+    const problem = patternProblem(pattern);
+    if (problem) reader.error("signals", problem);
+  }
+  return patterns;
+}
+
+function checkAuth(
+  reader: SectionReader,
+  user: string | undefined,
+  password: string | undefined,
+  token: string | undefined,
+): void {
+  const has = (option: string) => reader.has(option);
+  if (user !== undefined && password === undefined) {
+    reader.error("user", "needs password as well");
+  }
+  if (password !== undefined && user === undefined) {
+    reader.error("password", "needs user as well");
+  }
+  if (token !== undefined && (has("user") || has("password"))) {
+    reader.error("token", "cannot be combined with user and password");
+  }
+  if (has("creds") && (has("user") || has("password") || has("token"))) {
+    reader.error(
+      "creds",
+      "cannot be combined with user, password or token (the creds file holds the identity)",
     );
   }
+}
 
-  #collect(error: unknown): void {
-    if (error instanceof ConfigError) this.errors.push(error);
-    else throw error;
+/** Reads the file named by `option`; it must contain `marker`. */
+function readFile(
+  reader: SectionReader,
+  option: string,
+  marker: string,
+): string | undefined {
+  const name = reader.string(option);
+  if (name === undefined) return undefined;
+  const path = resolvePath(name, reader.source(option).file);
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    reader.error(option, `cannot read ${JSON.stringify(path)}: ${reason}`);
+    return undefined;
   }
+  if (!text.includes(marker)) {
+    const kind = option === "creds"
+      ? "a NATS credentials file (no user JWT in it)"
+      : "a PEM file";
+    reader.error(option, `${JSON.stringify(path)} is not ${kind}`);
+    return undefined;
+  }
+  return text;
 }
 
 /** What is wrong with one `url` line, or `undefined`. */

@@ -75,7 +75,7 @@ export type ClusterStatusListener = (status: ClusterStatus) => void;
  * @example
  * ```ts ignore
  * import { connectCluster, readClusterSpec } from "./mod.ts";
- * const { spec } = readClusterSpec(config);
+ * const spec = readClusterSpec(config, problems);
  * const connection = await connectCluster(spec!);
  * console.log(connection.status.state); // "connected"
  * await connection.close();
@@ -402,9 +402,14 @@ function secondsSince(start: number): number {
   return Math.round((Date.now() - start) / 100) / 10;
 }
 
+/** The host's name, when granted without asking (a prompt would hold up the start). */
 function hostname(): string {
   try {
-    return Deno.hostname();
+    const { state } = Deno.permissions.querySync({
+      name: "sys",
+      kind: "hostname",
+    });
+    return state === "granted" ? Deno.hostname() : "unknown-host";
   } catch {
     return "unknown-host";
   }

@@ -7,13 +7,16 @@
  * @module
  */
 
+export { CLUSTER_SECTION } from "./section.ts";
 export {
-  CLUSTER_SECTION,
+  CLUSTER_OPTIONS,
   type ClusterConnectMode,
+  type ClusterPermissions,
+  clusterPermissions,
   type ClusterSpec,
+  DEFAULT_NATS_PORT,
   readClusterSpec,
   redactUrl,
-  validateCluster,
 } from "./config.ts";
 export {
   ClusterConnection,
@@ -33,5 +36,7 @@ export {
   scheduleClaims,
   type ScheduleClaimsOptions,
 } from "./claims.ts";
+export { type ClusterMember, ClusterNode } from "./node.ts";
 export { messageFromJson, messageToJson } from "./message.ts";
 export { compilePatterns, patternProblem } from "./patterns.ts";
+export { type ClusterStatusReader, registerClusterMetrics } from "./metrics.ts";

@@ -16,6 +16,7 @@ import { isFileSource } from "../refs.ts";
 import type { Command, CommandContext } from "./types.ts";
 import { absolutePath } from "../paths.ts";
 import { resolvePath } from "../server/config.ts";
+import { clusterPermissions } from "../cluster/config.ts";
 import {
   DEFAULT_DAEMON_LOG as DETACHED_LOG,
   DEFAULT_PIDFILE as PIDFILE,
@@ -95,6 +96,9 @@ export function permissionsFor(
   for (const section of sectionsWithPrefix(config, "server/")) {
     addServer(set, config, section);
   }
+  const cluster = clusterPermissions(config);
+  for (const host of cluster.net) set.net.add(host);
+  for (const path of cluster.read) set.read.add(path);
   const logFiles = logFilePermissions(config);
   for (const path of logFiles.read) set.read.add(path);
   for (const path of logFiles.write) set.write.add(path);

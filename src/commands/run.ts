@@ -21,6 +21,7 @@ import {
 } from "../daemon/command_line.ts";
 import { launchDaemon } from "../daemon/launch.ts";
 import { parentDir, Pidfile } from "../daemon/pidfile.ts";
+import { publishClusterStatus } from "../daemon/cluster_status.ts";
 import type { ConfigParser } from "../config/config_parser.ts";
 import { absolutePath } from "../paths.ts";
 import { isFileSource } from "../refs.ts";
@@ -70,6 +71,7 @@ async function runInForeground(
     shutdownTimeoutMs: app.shutdownTimeoutMs,
   });
   let pidfile: Pidfile | undefined;
+  let unpublishCluster: (() => void) | undefined;
   // First: from here on no signal an operator sends can kill aio uncleanly.
   installProcessSignals({
     stop(signal) {
@@ -86,6 +88,7 @@ async function runInForeground(
     },
     force() {
       console.error("aio: error: second signal during stop, exiting now");
+      unpublishCluster?.();
       pidfile?.release();
       exitAfterFlush(app, ExitCode.FAILURE);
     },
@@ -119,6 +122,10 @@ async function runInForeground(
       pidfile: pidfile?.path,
     });
     await app.start(plan, { signal: stop.signal });
+    if (pidfile && app.cluster) {
+      // For aio status: where the connection stands.
+      unpublishCluster = publishClusterStatus(pidfile.path, app.cluster);
+    }
     daemon?.started();
     startReported = daemon !== undefined;
     await aborted(stop.signal);
@@ -137,6 +144,7 @@ async function runInForeground(
     throw error;
   } finally {
     clearInterval(keepAlive);
+    unpublishCluster?.();
     pidfile?.release();
     // A report of a start is read by the launcher at once; one still here
     // had no reader. (A failure's report is read after this process exits.)

@@ -1,12 +1,16 @@
 /**
  * `aio status`: whether the app that `aio run -d` started runs, its pid,
- * uptime and config file. Exit codes as LSB init scripts' `status`: 0
+ * uptime and config file, and where its cluster connection stands. Exit codes as LSB init scripts' `status`: 0
  * running, 1 not running but the pidfile is there (stale), 3 not running.
  *
  * @module
  */
 
 import { PidfileProbe } from "../daemon/pidfile.ts";
+import {
+  formatClusterStatus,
+  readClusterStatus,
+} from "../daemon/cluster_status.ts";
 import { daemonConfigFile, daemonSettings } from "../daemon/target.ts";
 import type { Command, CommandContext } from "./types.ts";
 import { parseArgs } from "./_args.ts";
@@ -53,6 +57,8 @@ export const statusCommand: Command = {
       : daemonConfigFile(state.pid);
     parts.push(`config ${config ?? "unknown"}`);
     console.log(`aio: running, ${parts.join(", ")} (${path})`);
+    const cluster = readClusterStatus(path, state.pid);
+    if (cluster) console.log(`aio: ${formatClusterStatus(cluster)}`);
     return StatusCode.RUNNING;
   },
 };

@@ -9,6 +9,7 @@ import type { ConfigParser } from "../config/config_parser.ts";
 import { formatSource } from "../config/errors.ts";
 import { Problems } from "../config/problems.ts";
 import { type RefOption, SectionReader } from "../config/section_reader.ts";
+import { CLUSTER_SECTION } from "../cluster/section.ts";
 import { cronProblem } from "./_cron.ts";
 import {
   EVERY_MAX_S,
@@ -19,9 +20,6 @@ import {
 
 /** The prefix of schedule section names. */
 export const SCHEDULE_SECTION_PREFIX = "schedule/";
-
-/** The section that connects the hosts of a cluster (`cluster = once` needs it). */
-export const CLUSTER_SECTION = "aio/cluster";
 
 /** The options a `[schedule/NAME]` section may hold. */
 export const SCHEDULE_OPTIONS: readonly string[] = [

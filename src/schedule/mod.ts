@@ -9,7 +9,6 @@
 export { loadCron } from "./_cron.ts";
 export { type Clock, realClock, type TimerHandle } from "./clock.ts";
 export {
-  CLUSTER_SECTION,
   readScheduleSpec,
   SCHEDULE_OPTIONS,
   SCHEDULE_SECTION_PREFIX,

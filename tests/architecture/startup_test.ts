@@ -45,3 +45,21 @@ Deno.test("aio config's module imports only the config engine", async () => {
     );
   deepEqual(outside, []);
 });
+
+Deno.test("an app without [aio/cluster] loads none of the cluster layer, nor the NATS client", async () => {
+  // The app reaches the cluster layer by dynamic imports only, when the
+  // config has the section; the section's name is all it holds statically.
+  for (const entry of ["src/app.ts", "src/prepare.ts", "src/commands/run.ts"]) {
+    const graph = await staticGraph(new URL(entry, ROOT));
+    const cluster = [...graph].map((item) => item.replace(ROOT.href, ""))
+      .filter((item) =>
+        (item.startsWith("src/cluster/") &&
+          item !== "src/cluster/section.ts") ||
+        item.startsWith("@nats-io/")
+      );
+    deepEqual(cluster, [], entry);
+  }
+  // And the cluster layer itself imports the NATS client only dynamically.
+  const layer = await staticGraph(new URL("src/cluster/mod.ts", ROOT));
+  deepEqual([...layer].filter((item) => item.startsWith("@nats-io/")), []);
+});

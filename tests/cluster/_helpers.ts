@@ -3,6 +3,7 @@
 
 import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { ConfigParser } from "../../src/config/config_parser.ts";
+import { Problems } from "../../src/config/problems.ts";
 import { type ClusterSpec, readClusterSpec } from "../../src/cluster/config.ts";
 import type {
   ClusterConnection,
@@ -15,10 +16,12 @@ export function clusterSpec(urls: string | string[], extra = ""): ClusterSpec {
   const text = `[aio/cluster]\nurl =\n${
     list.map((url) => `    ${url}\n`).join("")
   }${extra}\n`;
-  const { spec, errors } = readClusterSpec(
+  const problems = new Problems();
+  const spec = readClusterSpec(
     new ConfigParser().readString(text, "test.conf"),
+    problems,
   );
-  if (!spec) throw errors[0];
+  if (!spec) throw problems.errors[0];
   return spec;
 }
 
@@ -83,11 +86,11 @@ export function waitForState(
 /** Polls `check` every 10 ms until true; rejects after `timeoutMs` with `what`. */
 export async function eventually(
   what: string,
-  check: () => boolean,
+  check: () => boolean | Promise<boolean>,
   timeoutMs = 10_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!await check()) {
     if (Date.now() > deadline) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     }

@@ -1,16 +1,28 @@
 import assert from "node:assert/strict";
 import { ConfigParser } from "../../src/config/config_parser.ts";
 import {
-  readClusterSpec,
+  clusterPermissions,
+  readClusterSpec as readSpec,
   redactUrl,
-  validateCluster,
 } from "../../src/cluster/config.ts";
+import { Problems } from "../../src/config/problems.ts";
 
 const FILE = "/srv/app/aio.conf";
 const TLS_CERT = new URL("../fixtures/tls/cert.pem", import.meta.url).pathname;
 
 function parse(text: string): ConfigParser {
   return new ConfigParser().readString(text, FILE);
+}
+
+/** The spec and the messages of the errors and warnings. */
+function readClusterSpec(config: ConfigParser) {
+  const problems = new Problems();
+  const spec = readSpec(config, problems);
+  return {
+    spec,
+    errors: problems.errors,
+    warnings: problems.warnings.map((warning) => warning.message),
+  };
 }
 
 function errorsOf(text: string): string[] {
@@ -20,7 +32,11 @@ function errorsOf(text: string): string[] {
 }
 
 Deno.test("config: no [aio/cluster] means no spec and no errors", () => {
-  assert.deepEqual(readClusterSpec(parse("[aio]\nx = 1\n")), { errors: [] });
+  assert.deepEqual(readClusterSpec(parse("[aio]\nx = 1\n")), {
+    spec: undefined,
+    errors: [],
+    warnings: [],
+  });
 });
 
 Deno.test("config: a minimal section gets its defaults", () => {
@@ -91,16 +107,14 @@ connect = maybe
 user = app
 token = t
 creds = /nonexistent/app.creds
-signal = typo
 `);
   assert.deepEqual(errors, [
-    `${FILE}:14: [aio/cluster] signal: unknown option (known: url, name, signals, connect, user, password, token, creds, tls_ca)`,
     `${FILE}:2: [aio/cluster] url: "http://127.0.0.1:4222" is not a NATS URL (write nats://HOST[:PORT] or tls://HOST[:PORT])`,
     `${FILE}:2: [aio/cluster] url: "nats://127.0.0.1:4222/path" has a path or query; a NATS URL is nats://HOST[:PORT] or tls://HOST[:PORT]`,
     `${FILE}:2: [aio/cluster] url: "not a url" is not a URL (write nats://HOST[:PORT] or tls://HOST[:PORT])`,
     `${FILE}:6: [aio/cluster] name: must be 1 to 64 letters, digits, - or _ (it prefixes the NATS subjects and the KV bucket), not "a.b"`,
     `${FILE}:7: [aio/cluster] signals: unclosed [ in "stock-[" (write [[] for a literal [)`,
-    `${FILE}:10: [aio/cluster] connect: must be required or background, not "maybe"`,
+    `${FILE}:10: [aio/cluster] connect: must be one of required, background, not "maybe"`,
     `${FILE}:13: [aio/cluster] creds: cannot read "/nonexistent/app.creds": No such file or directory (os error 2): readfile '/nonexistent/app.creds'`,
     `${FILE}:11: [aio/cluster] user: needs password as well`,
     `${FILE}:12: [aio/cluster] token: cannot be combined with user and password`,
@@ -172,9 +186,39 @@ Deno.test("config: options inherited from DEFAULT are not unknown options", () =
   assert.deepEqual(errors, []);
 });
 
-Deno.test("config: validateCluster reports the section's problems", () => {
-  const config = parse("[aio/cluster]\nurl = nats://h\nconnect = never\n");
-  assert.deepEqual(validateCluster(config).map((error) => error.message), [
-    `${FILE}:3: [aio/cluster] connect: must be required or background, not "never"`,
+Deno.test("config: an unknown option is a warning, a slip of a known one an error", () => {
+  const { spec, errors, warnings } = readClusterSpec(
+    parse("[aio/cluster]\nurl = nats://h\nretries = 3\n"),
+  );
+  assert.deepEqual(errors, []);
+  assert.equal(spec?.urls[0], "nats://h");
+  assert.deepEqual(warnings, [
+    `${FILE}:3: [aio/cluster] retries: unknown option (aio does not read it; a module may)`,
   ]);
+  assert.deepEqual(
+    errorsOf("[aio/cluster]\nurl = nats://h\nsignal = order-*\n"),
+    [
+      `${FILE}:3: [aio/cluster] signal: unknown option; did you mean 'signals'?`,
+    ],
+  );
+});
+
+Deno.test("config: clusterPermissions names each NATS host:port and the files", () => {
+  const config = parse(`[aio/cluster]
+url =
+    nats://10.0.0.1:4223
+    tls://nats.example.com
+    nats://[::1]:4222
+    not a url
+creds = keys/app.creds
+tls_ca = /etc/ssl/nats-ca.pem
+`);
+  assert.deepEqual(clusterPermissions(config), {
+    net: ["10.0.0.1:4223", "nats.example.com:4222", "[::1]:4222"],
+    read: ["/srv/app/keys/app.creds", "/etc/ssl/nats-ca.pem"],
+  });
+  assert.deepEqual(clusterPermissions(parse("[aio]\n")), {
+    net: [],
+    read: [],
+  });
 });

@@ -7,6 +7,7 @@ import { CliProcess, runCli } from "./_cli.ts";
 import { processAlive } from "../../src/process_alive.ts";
 import { eventually, withExamplePorts } from "./_example_ports.ts";
 import { readAll, writeAll } from "../server/_helpers.ts";
+import { startNats } from "../cluster/_nats.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -15,9 +16,11 @@ async function printedFlags(
   config: string[],
   cwd: string,
   options: string[] = [],
+  env?: Record<string, string>,
 ): Promise<string[]> {
   const printed = await runCli([...config, "permissions", ...options], {
     cwd,
+    env,
   });
   equal(printed.code, 0, printed.stderr);
   equal(printed.stderr, "");
@@ -55,6 +58,14 @@ function askUdp(port: number, text: string): Promise<string> {
   }).finally(() => socket.close());
 }
 
+/** What an example needs around its run: its environment, a NATS server on a port. */
+const NEEDS: Record<
+  string,
+  { env?: Record<string, string>; natsPort?: number }
+> = {
+  cluster: { env: { NODE: "a", PORT: "8081" }, natsPort: 4222 },
+};
+
 /** What each example does once it has started, driven from outside. */
 const EXERCISES: Record<
   string,
@@ -75,6 +86,43 @@ const EXERCISES: Record<
   seed: async (aio) => {
     await aio.waitFor(/Schedule test-scheduler ran/);
     await aio.waitFor(/Listener heard test-signal: BOOM!/);
+  },
+  cluster: async (a) => {
+    // A second node, under the flags printed for it: an order placed on a
+    // is heard on both; each report is written by one of them.
+    const config = ["-c", "examples/cluster/aio.conf"];
+    const env = { NODE: "b", PORT: "8082" };
+    const flags = await printedFlags(config, root, [], env);
+    const b = new CliProcess([...config, "run"], {
+      cwd: root,
+      denoFlags: ["--no-prompt", ...flags],
+      env,
+    });
+    try {
+      await b.waitFor(/INFO\(aio\.app\): Started: /);
+      const response = await fetch(
+        "http://127.0.0.1:8081/orders?item=book",
+        { method: "POST" },
+      );
+      equal(await response.text(), "order a-1 (book) placed on a\n");
+      await a.waitFor(/Node a heard order a-1 \(book\) placed on a/);
+      await b.waitFor(/Node b heard order a-1 \(book\) placed on a/);
+      const report = /Node [ab] wrote the nightly-report for (\S+)/;
+      await eventually(
+        "a nightly report",
+        () => report.exec(a.stderr + b.stderr)?.[1],
+      );
+      const slot = report.exec(a.stderr + b.stderr)![1];
+      equal(
+        (a.stderr + b.stderr).split(`nightly-report for ${slot}`).length - 1,
+        1,
+        "one node wrote it",
+      );
+    } finally {
+      if (processAlive(b.child.pid)) b.kill("SIGTERM");
+    }
+    const stopped = await b.done();
+    equal(stopped.code, 0, stopped.stderr);
   },
   greeter: async (_aio, flags) => {
     const greet = await runCli(
@@ -97,11 +145,16 @@ Deno.test("every example has an exercise here", () => {
 for (const [name, exercise] of Object.entries(EXERCISES)) {
   Deno.test(`examples/${name} runs under exactly the flags aio permissions prints`, async () => {
     const config = ["-c", `examples/${name}/aio.conf`];
-    const flags = await printedFlags(config, root);
+    const needs = NEEDS[name] ?? {};
+    const flags = await printedFlags(config, root, [], needs.env);
     await withExamplePorts(async () => {
+      await using _nats = needs.natsPort === undefined
+        ? undefined
+        : await startNats({ port: needs.natsPort });
       const aio = new CliProcess([...config, "run"], {
         cwd: root,
         denoFlags: ["--no-prompt", ...flags],
+        env: needs.env,
       });
       try {
         await aio.waitFor(/INFO\(aio\.app\): Started: /);

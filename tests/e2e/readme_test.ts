@@ -22,6 +22,9 @@
 //   writes to /etc or ~ goes to a file in the sandbox instead.
 // - `nc` is not installed everywhere: where it is missing, a stand-in
 //   (tests/e2e/_nc.ts) takes its place on PATH.
+// - A line ending in ` &` (nats-server, the nodes of a cluster) runs in the
+//   background until its block ends; `NAME=VALUE` before a command is its
+//   environment.
 import { equal, match, ok } from "node:assert/strict";
 import { eventually, withExamplePorts } from "./_example_ports.ts";
 import { processAlive } from "../../src/process_alive.ts";
@@ -182,7 +185,9 @@ class Serving {
     this.#done.then(() => ended = true);
     await eventually("the app to start", async () => {
       if (ended) throw new Error(`ended before it started:\n${this.output}`);
-      if (/Started: |Listener heard/.test(this.output)) return true;
+      if (/Started: |Listener heard|Server is ready/.test(this.output)) {
+        return true;
+      }
       try {
         (await Deno.connect({ hostname: "127.0.0.1", port: 8080 })).close();
         return true;
@@ -252,10 +257,16 @@ function notRunHere(command: string): string | undefined {
   return undefined;
 }
 
+/** `A=1 B=2 cmd ...` as `env A=1 B=2 cmd ...`, which `exec` can run. */
+function withEnv(command: string): string {
+  return /^\w+=\S* /.test(command) ? `env ${command}` : command;
+}
+
 /** Runs one block's lines in order in a fresh sandbox; lines after a long-running one run while it serves. */
 async function runBlock(lines: ReadmeLine[]): Promise<void> {
   const dir = await sandbox();
   let serving: { app: Serving; line: ReadmeLine } | undefined;
+  const background: { app: Serving; line: ReadmeLine }[] = [];
   const stopServing = async () => {
     if (!serving) return;
     const code = await serving.app.stop();
@@ -271,8 +282,14 @@ async function runBlock(lines: ReadmeLine[]): Promise<void> {
       if (notRunHere(line.command)) continue;
       const command = intoSandbox(fromCheckout(line.command));
       await prepare(line, dir);
+      if (line.command.endsWith(" &")) {
+        const app = new Serving(withEnv(command.slice(0, -2)), dir);
+        background.push({ app, line });
+        await app.ready();
+        continue;
+      }
       if (/^(curl|printf .*\| nc) /.test(line.command)) {
-        ok(serving, `${where}: runs while an app serves`);
+        ok(serving || background.length, `${where}: runs while an app serves`);
         const result = await sh(command, dir);
         equal(result.code, 0, `${where}: ${result.output}`);
         const answer = /answers (.+)$/.exec(line.comment)?.[1];
@@ -310,8 +327,16 @@ async function runBlock(lines: ReadmeLine[]): Promise<void> {
       }
     }
     await stopServing();
+    // The aio nodes first, then what they use (nats-server).
+    for (const { app, line } of background.reverse()) {
+      const code = await app.stop();
+      if (/(^| )aio /.test(line.command)) {
+        equal(code, 0, `line ${line.line}: ${app.output}`);
+      }
+    }
   } finally {
     if (serving) await serving.app.stop();
+    for (const { app } of background) await app.stop();
     await stopLeftDaemon(dir);
     await Deno.remove(dir, { recursive: true });
   }
@@ -365,7 +390,9 @@ Deno.test("README.md shows commands in sh blocks, each covered here", () => {
   for (const line of lines) {
     ok(
       notRunHere(line.command) !== undefined ||
-        /^(aio|deno|curl|printf|echo) /.test(line.command) ||
+        /^(\w+=\S* )*(aio|deno|curl|printf|echo|nats-server) /.test(
+          line.command,
+        ) ||
         line.command === "deno task start",
       `README.md:${line.line}: no rule runs ${line.command}`,
     );
