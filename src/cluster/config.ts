@@ -10,7 +10,7 @@ import type { ConfigParser } from "../config/config_parser.ts";
 import type { ValueSource } from "../config/errors.ts";
 import type { Problems } from "../config/problems.ts";
 import { SectionReader } from "../config/section_reader.ts";
-import { resolvePath } from "../server/config.ts";
+import { readTextFileOption, resolvePath } from "../config_files.ts";
 import { patternProblem } from "./patterns.ts";
 import { CLUSTER_SECTION } from "./section.ts";
 
@@ -103,8 +103,14 @@ export function readClusterSpec(
   const user = reader.string("user");
   const password = reader.string("password");
   const token = reader.string("token");
-  const creds = readFile(reader, "creds", "-----BEGIN NATS USER JWT-----");
-  const tlsCa = readFile(reader, "tls_ca", "-----BEGIN");
+  const creds = readTextFileOption(reader, "creds", {
+    marker: "-----BEGIN NATS USER JWT-----",
+    kind: "a NATS credentials file (no user JWT in it)",
+  });
+  const tlsCa = readTextFileOption(reader, "tls_ca", {
+    marker: "-----BEGIN",
+    kind: "a PEM file",
+  });
   checkAuth(reader, user, password, token);
   if (problems.errors.length > before) return undefined;
   return {
@@ -263,33 +269,6 @@ function checkAuth(
       "cannot be combined with user, password or token (the creds file holds the identity)",
     );
   }
-}
-
-/** Reads the file named by `option`; it must contain `marker`. */
-function readFile(
-  reader: SectionReader,
-  option: string,
-  marker: string,
-): string | undefined {
-  const name = reader.string(option);
-  if (name === undefined) return undefined;
-  const path = resolvePath(name, reader.source(option).file);
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(path);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    reader.error(option, `cannot read ${JSON.stringify(path)}: ${reason}`);
-    return undefined;
-  }
-  if (!text.includes(marker)) {
-    const kind = option === "creds"
-      ? "a NATS credentials file (no user JWT in it)"
-      : "a PEM file";
-    reader.error(option, `${JSON.stringify(path)} is not ${kind}`);
-    return undefined;
-  }
-  return text;
 }
 
 /** What is wrong with one `url` line, or `undefined`. */

@@ -15,7 +15,7 @@ import { logFilePermissions } from "../logging/_permissions.ts";
 import { isFileSource } from "../refs.ts";
 import type { Command, CommandContext } from "./types.ts";
 import { absolutePath } from "../paths.ts";
-import { resolvePath } from "../server/config.ts";
+import { resolvePath } from "../config_files.ts";
 import { clusterPermissions } from "../cluster/config.ts";
 import {
   DEFAULT_DAEMON_LOG as DETACHED_LOG,

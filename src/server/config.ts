@@ -8,7 +8,9 @@
 import type { ConfigParser } from "../config/config_parser.ts";
 import type { Problems } from "../config/problems.ts";
 import { type RefOption, SectionReader } from "../config/section_reader.ts";
-import { baseUrlOf } from "../refs.ts";
+import { readTextFileOption, type TextFileCheck } from "../config_files.ts";
+
+const PEM: TextFileCheck = { marker: "-----BEGIN", kind: "a PEM file" };
 
 export type { RefOption } from "../config/section_reader.ts";
 
@@ -137,8 +139,8 @@ function readSpec(reader: SectionReader): ServerSpec {
     );
   }
   const path = reader.string("path");
-  const cert = readPem(reader, "cert");
-  const key = readPem(reader, "key");
+  const cert = readTextFileOption(reader, "cert", PEM);
+  const key = readTextFileOption(reader, "key", PEM);
   const transport = readTransport(reader, !!handler, path, cert ?? key);
   const port = readPort(reader, path);
   checkTls(reader, transport);
@@ -289,31 +291,4 @@ function checkTls(reader: SectionReader, transport: ServerTransport): void {
       `cert and key are for transport = tls or a handler, not ${transport}`,
     );
   }
-}
-
-/** Reads a PEM file named by `option`, resolved like references. */
-function readPem(reader: SectionReader, option: string): string | undefined {
-  const name = reader.string(option);
-  if (name === undefined) return undefined;
-  const path = resolvePath(name, reader.source(option).file);
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(path);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    reader.error(option, `cannot read ${JSON.stringify(path)}: ${reason}`);
-    return undefined;
-  }
-  if (!text.includes("-----BEGIN")) {
-    reader.error(option, `${JSON.stringify(path)} is not a PEM file`);
-    return undefined;
-  }
-  return text;
-}
-
-/** A file path from a config value: relative ones resolve against the file that holds the line. */
-export function resolvePath(path: string, sourceFile: string): string {
-  if (path.startsWith("/")) return path;
-  const url = new URL(path, baseUrlOf(sourceFile));
-  return url.protocol === "file:" ? decodeURIComponent(url.pathname) : path;
 }
