@@ -71,57 +71,72 @@ export function decodePythonEscapes(text: string): string {
       break;
     }
     result += text.slice(index, backslash);
-    const next = text[backslash + 1];
-    if (next === undefined) {
+    if (backslash + 1 === text.length) {
       throw new EscapeError(
         'a lone "\\" ends the value: write "\\\\" for a backslash',
         backslash,
       );
     }
-    if (next in SIMPLE) {
-      result += SIMPLE[next];
-      index = backslash + 2;
-    } else if (next >= "0" && next <= "7") {
-      let end = backslash + 2;
-      while (end < backslash + 4 && /[0-7]/.test(text[end] ?? "")) end++;
-      result += String.fromCharCode(
-        parseInt(text.slice(backslash + 1, end), 8),
-      );
-      index = end;
-    } else if (next in HEX_DIGITS) {
-      const digits = HEX_DIGITS[next];
-      const hex = text.slice(backslash + 2, backslash + 2 + digits);
-      const shown = `\\${next}${"X".repeat(digits)}`;
-      if (hex.length < digits || !HEX.test(hex)) {
-        throw new EscapeError(`truncated ${shown} escape`, backslash);
-      }
-      const code = parseInt(hex, 16);
-      if (code > 0x10ffff) {
-        throw new EscapeError(
-          `${text.slice(backslash, backslash + 2 + digits)} is beyond U+10FFFF`,
-          backslash,
-        );
-      }
-      if (code >= 0xd800 && code <= 0xdfff) {
-        throw new EscapeError(
-          `${
-            text.slice(backslash, backslash + 2 + digits)
-          } is a lone surrogate, which UTF-8 cannot store: write the character as \\UXXXXXXXX`,
-          backslash,
-        );
-      }
-      result += String.fromCodePoint(code);
-      index = backslash + 2 + digits;
-    } else if (next === "N") {
-      throw new EscapeError(
-        "\\N{NAME} escapes are not supported: write the character itself or \\uXXXX",
-        backslash,
-      );
-    } else {
-      // Unknown to Python: the backslash stays, the next character is read as usual.
-      result += "\\";
-      index = backslash + 1;
-    }
+    const escape = readEscape(text, backslash);
+    result += escape.value;
+    index = escape.end;
   }
   return result;
+}
+
+/**
+ * Reads the one escape that starts at `text[backslash]` (a backslash with a
+ * character after it), as a Python string literal reads it: its value and
+ * where the text goes on. An escape Python does not know keeps its
+ * backslash. Throws {@linkcode EscapeError} where Python raises.
+ *
+ * @example
+ * ```ts
+ * import { readEscape } from "./python_escapes.ts";
+ * console.log(readEscape(String.raw`a\x41b`, 1)); // { value: "A", end: 5 }
+ * ```
+ */
+export function readEscape(
+  text: string,
+  backslash: number,
+): { value: string; end: number } {
+  const next = text[backslash + 1];
+  if (next in SIMPLE) return { value: SIMPLE[next], end: backslash + 2 };
+  if (next >= "0" && next <= "7") {
+    let end = backslash + 2;
+    while (end < backslash + 4 && /[0-7]/.test(text[end] ?? "")) end++;
+    const code = parseInt(text.slice(backslash + 1, end), 8);
+    return { value: String.fromCharCode(code), end };
+  }
+  if (next in HEX_DIGITS) {
+    const digits = HEX_DIGITS[next];
+    const end = backslash + 2 + digits;
+    const hex = text.slice(backslash + 2, end);
+    if (hex.length < digits || !HEX.test(hex)) {
+      throw new EscapeError(
+        `truncated \\${next}${"X".repeat(digits)} escape`,
+        backslash,
+      );
+    }
+    const code = parseInt(hex, 16);
+    const written = text.slice(backslash, end);
+    if (code > 0x10ffff) {
+      throw new EscapeError(`${written} is beyond U+10FFFF`, backslash);
+    }
+    if (code >= 0xd800 && code <= 0xdfff) {
+      throw new EscapeError(
+        `${written} is a lone surrogate, which UTF-8 cannot store: write the character as \\UXXXXXXXX`,
+        backslash,
+      );
+    }
+    return { value: String.fromCodePoint(code), end };
+  }
+  if (next === "N") {
+    throw new EscapeError(
+      "\\N{NAME} escapes are not supported: write the character itself or \\uXXXX",
+      backslash,
+    );
+  }
+  // Unknown to Python: the backslash stays, the next character is read as usual.
+  return { value: "\\", end: backslash + 1 };
 }

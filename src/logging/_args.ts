@@ -7,6 +7,8 @@
  * @module
  */
 
+import { EscapeError, readEscape } from "../config/python_escapes.ts";
+
 /** One of the two standard streams named in `args`. */
 export class StreamName {
   /** Which stream: `stdout` or `stderr`. */
@@ -49,20 +51,6 @@ const NAMES: Record<string, PyValue> = {
   None: null,
   "sys.stdout": new StreamName("stdout"),
   "sys.stderr": new StreamName("stderr"),
-};
-
-const ESCAPES: Record<string, string> = {
-  "\n": "",
-  "\\": "\\",
-  "'": "'",
-  '"': '"',
-  a: "\x07",
-  b: "\b",
-  f: "\f",
-  n: "\n",
-  r: "\r",
-  t: "\t",
-  v: "\v",
 };
 
 /**
@@ -274,31 +262,17 @@ class Reader {
   }
 
   #escape(): string {
-    const next = this.#text[this.#pos + 1];
-    if (next === undefined) throw new NotDataError("unterminated string");
-    if (next in ESCAPES) {
-      this.#pos += 2;
-      return ESCAPES[next];
+    if (this.#pos + 1 >= this.#text.length) {
+      throw new NotDataError("unterminated string");
     }
-    const hex = { x: 2, u: 4, U: 8 }[next];
-    if (hex !== undefined) {
-      const digits = this.#text.slice(this.#pos + 2, this.#pos + 2 + hex);
-      if (!new RegExp(`^[0-9a-fA-F]{${hex}}$`).test(digits)) {
-        throw new NotDataError(
-          `bad \\${next} escape at column ${this.#pos + 1}`,
-        );
-      }
-      this.#pos += 2 + hex;
-      return String.fromCodePoint(parseInt(digits, 16));
+    try {
+      const { value, end } = readEscape(this.#text, this.#pos);
+      this.#pos = end;
+      return value;
+    } catch (error) {
+      if (!(error instanceof EscapeError)) throw error;
+      throw new NotDataError(`${error.message} at column ${this.#pos + 1}`);
     }
-    const octal = /^[0-7]{1,3}/.exec(this.#text.slice(this.#pos + 1));
-    if (octal) {
-      this.#pos += 1 + octal[0].length;
-      return String.fromCharCode(parseInt(octal[0], 8));
-    }
-    // Python keeps unknown escapes as written.
-    this.#pos += 2;
-    return `\\${next}`;
   }
 
   #readNumber(): number {

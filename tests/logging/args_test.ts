@@ -86,6 +86,9 @@ Deno.test("args: code is refused, never run", () => {
     ["('a',", /^unexpected end of text$/],
     ["{'a': 1}[0]", /^unexpected "\[" at column 9$/],
     ["({[1]: 2},)", /^a dict key must be a string or a number, not a tuple$/],
+    // Escapes read as Python reads them, bad ones refused with where.
+    ["('\\U00110000',)", /^\\U00110000 is beyond U\+10FFFF at column 3$/],
+    ["('\\x4',)", /^truncated \\xXX escape at column 3$/],
   ];
   for (const [text, message] of cases) {
     assert.throws(() => parseArgs(text), (error) => {
