@@ -24,17 +24,15 @@ import { type HealthServer, startHealthServer } from "./server.ts";
 const logger = getLogger("aio.health");
 
 /**
- * The lifecycle signals of a reload, as the reload emits them. A refused
- * reload (the old app keeps running) emits {@linkcode RELOAD_FAILED_SIGNAL}
- * with the error.
+ * The lifecycle signals of a reload, as the reload emits them: `reloading`
+ * when its drain begins, `reloaded` when the new config runs, `failed`
+ * (with the error) when the reload is refused and the old app runs on.
  */
 export const RELOAD_SIGNALS = {
   reloading: "aio-reloading",
   reloaded: "aio-reloaded",
   failed: "aio-reload-failed",
 } as const;
-/** Emitted (with the error) when a reload is refused and the old app keeps running. */
-export const RELOAD_FAILED_SIGNAL = RELOAD_SIGNALS.failed;
 
 /** The transports whose connections aio's servers report (open and closed). */
 const STREAM_TRANSPORTS = new Set(["tcp", "unix", "tls"]);
