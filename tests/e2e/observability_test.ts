@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { CliProcess, runCli, tempApp } from "./_cli.ts";
 import { waitUntil } from "./_processes.ts";
 import { type Datagram, NotifySocket } from "../systemd/_receiver.ts";
+import { startNats } from "../cluster/_nats.ts";
 import {
   type ParsedFamily,
   parseExposition,
@@ -515,6 +516,29 @@ Deno.test("aio check reports [aio/health] problems in the one shape; aio permiss
     assert.equal(permissions.code, 0, permissions.stderr);
     assert.match(permissions.stdout, /--allow-net=127\.0\.0\.2:9109 /);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("with [aio/cluster], /metrics shows the NATS connection's state", async () => {
+  await using nats = await startNats();
+  const dir = await tempApp(
+    `[aio/health]\nport = 0\n\n[aio/cluster]\nurl = ${nats.url}\n`,
+  );
+  const run = new RunningApp(dir);
+  try {
+    const health = await run.health();
+    await run.process.waitFor(/Started: /);
+    const families = await scrape(health);
+    assert.equal(sampleValue(families, "aio_cluster_connected"), 1);
+    assert.equal(
+      sampleValue(families, "aio_cluster_state", { state: "connected" }),
+      1,
+    );
+    assert.equal(sampleValue(families, "aio_cluster_outages_total"), 0);
+    assert.equal(await run.stop(), 0, run.process.stderr);
+  } finally {
+    await run.stop();
     await Deno.remove(dir, { recursive: true });
   }
 });
