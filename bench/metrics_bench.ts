@@ -5,6 +5,8 @@
  */
 
 import { AioMetrics } from "../src/metrics/aio_metrics.ts";
+import { AppHealth } from "../src/health/app_health.ts";
+import { Signals } from "../src/signals.ts";
 
 const metrics = new AioMetrics();
 const server = metrics.server("web");
@@ -36,6 +38,23 @@ Deno.bench("ServerMetrics.request(200)", { group: "count" }, () => {
   for (let i = 0; i < OPS; i++) server.request(200);
 });
 
+// What a server pays per response and per connection with [aio/health]
+// on: the observer's lookup of the server's handle, then the count.
+const signals = new Signals();
+const health = AppHealth.start({ address: "127.0.0.1", port: 0 }, signals);
+const observer = health.serverObserver;
+
+Deno.bench("observer.httpResponse('web', 200)", { group: "count" }, () => {
+  for (let i = 0; i < OPS; i++) observer.httpResponse!("web", 200);
+});
+
+Deno.bench("observer.connectionOpened + Closed", { group: "count" }, () => {
+  for (let i = 0; i < OPS; i++) {
+    observer.connectionOpened!("echo");
+    observer.connectionClosed!("echo");
+  }
+});
+
 Deno.bench("ScheduleMetrics.late(0.003) (histogram observe)", {
   group: "count",
 }, () => {
@@ -44,4 +63,10 @@ Deno.bench("ScheduleMetrics.late(0.003) (histogram observe)", {
 
 Deno.bench("registry.expose() of aio's metric set (one scrape)", () => {
   metrics.registry.expose();
+});
+
+Deno.bench("registry.expose() after the health server's counts", async () => {
+  health.metrics.registry.expose();
+  // The last bench: let the process end.
+  await health.close(signals);
 });

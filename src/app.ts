@@ -26,6 +26,7 @@ import { displayUrl, ModuleLoader, type ModuleNamespace } from "./refs.ts";
 import { DEFAULT_SHUTDOWN_TIMEOUT_S } from "./settings.ts";
 import { throwIfStopped, untilAborted } from "./interrupt.ts";
 import type { ClusterMember, ClusterNode } from "./cluster/node.ts";
+import type { AppHealth } from "./health/app_health.ts";
 
 export type { LoadedModule } from "./modules.ts";
 export type { Plan } from "./prepare.ts";
@@ -113,6 +114,7 @@ export class App {
   #plan: Plan | undefined;
   #scheduler: Scheduler | undefined;
   #cluster: ClusterNode | undefined;
+  #health: AppHealth | undefined;
   #attached: ResolvedListener[] = [];
   #running = false;
   #shutdownTimeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_S * 1000;
@@ -134,6 +136,22 @@ export class App {
    */
   get cluster(): ClusterMember | undefined {
     return this.#cluster;
+  }
+
+  /**
+   * The `[aio/health]` server and aio's metrics, from the start until the
+   * stop has ended; undefined without `[aio/health]`. A reload passes its
+   * `serverObserver` to `reconcileServers`.
+   *
+   * @ignore
+   */
+  get health(): AppHealth | undefined {
+    return this.#health;
+  }
+
+  /** How many schedules run now (for status lines). */
+  get scheduleCount(): number {
+    return this.#scheduler?.size ?? 0;
   }
 
   /** `[aio] shutdown_timeout` in milliseconds (default 10 s), as the last prepare read it. */
@@ -268,6 +286,12 @@ export class App {
     const { signal } = options;
     throwIfStopped(signal, () => "about to start");
     const signals = this.signals;
+    if (plan.health) {
+      // Before aio-starting: /healthz answers (and /readyz says 503) while
+      // the app starts. Only then is any metrics code loaded.
+      const { AppHealth } = await import("./health/app_health.ts");
+      this.#health = AppHealth.start(plan.health, signals);
+    }
     for (const item of plan.listeners) {
       signals.listen(item.signal, item.listener, { name: item.name });
     }
@@ -283,7 +307,13 @@ export class App {
         (late) => late.close(CLUSTER_CLOSE_MIN_MS),
       );
     }
-    const scheduler = new Scheduler();
+    const health = this.#health;
+    if (health && plan.cluster) {
+      // Read at each scrape; the cluster's own code stays unloaded here.
+      const { registerClusterMetrics } = await import("./cluster/metrics.ts");
+      registerClusterMetrics(health.metrics.registry, () => this.#cluster);
+    }
+    const scheduler = new Scheduler(health ? { onRun: health.onRun } : {});
     for (const definition of plan.schedules) {
       scheduler.add(this.#cluster?.withClaim(definition) ?? definition);
     }
@@ -298,6 +328,7 @@ export class App {
         const { startServers } = await import("./server/mod.ts");
         this.servers = await startServers(plan.servers, {
           shutdownTimeoutMs: this.#shutdownTimeoutMs,
+          observer: health?.serverObserver,
           signal,
         });
       }
@@ -307,17 +338,20 @@ export class App {
       if (!signal?.aborted) {
         this.#running = false;
         await this.#leaveCluster(performance.now());
+        await this.#closeHealth();
       }
       throw error;
     }
     throwIfStopped(signal, () => "starting the schedules");
     this.#scheduler = scheduler;
     scheduler.start();
+    health?.started(this.servers, plan.schedules.map((item) => item.name));
     logger.info("Started: {servers} server(s), {schedules} schedule(s)", {
       servers: Object.keys(this.servers).length,
       schedules: scheduler.size,
     });
     await this.#emitLifecycle("aio-started");
+    if (this.#running) health?.readiness.ready();
   }
 
   /**
@@ -330,6 +364,7 @@ export class App {
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
+    this.#health?.readiness.draining();
     const timeoutMs = this.shutdownTimeoutMs;
     logger.info("Stopping (shutdown_timeout {seconds} s)", {
       seconds: timeoutMs / 1000,
@@ -350,7 +385,15 @@ export class App {
     await this.#leaveCluster(deadline);
     const left = Math.max(deadline - performance.now(), STOPPED_GRACE_MS);
     await this.#emitLifecycle("aio-stopped", left);
+    // Last: /healthz and /metrics answer through the whole stop.
+    await this.#closeHealth();
     logger.info("Stopped");
+  }
+
+  async #closeHealth(): Promise<void> {
+    const health = this.#health;
+    this.#health = undefined;
+    await health?.close(this.signals);
   }
 
   async #stopServers(timeoutMs: number): Promise<void> {
@@ -371,8 +414,10 @@ export class App {
   /** Stops whatever runs and returns the app to its initial state. */
   async clear(): Promise<void> {
     await this.stop();
-    // A start that failed after joining the cluster left it open.
+    // A start that failed after joining the cluster left it open, and the
+    // health server with it.
     await this.#leaveCluster(performance.now());
+    await this.#closeHealth();
     for (const item of this.#attached) {
       this.signals?.unlisten(item.signal, item.listener);
     }

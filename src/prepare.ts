@@ -27,6 +27,7 @@ import {
 import type { ModuleLoader, ModuleNamespace } from "./refs.ts";
 import { checkSectionNames } from "./section_names.ts";
 import { type AppSettings, readAppSettings } from "./settings.ts";
+import { type HealthSpec, readHealthSpec } from "./health/config.ts";
 import { resolveSchedules, type ScheduleDefinition } from "./schedule/mod.ts";
 import type { ResolvedServer } from "./server/mod.ts";
 import { CLUSTER_SECTION } from "./cluster/section.ts";
@@ -56,6 +57,8 @@ export interface Plan {
   commands: ModuleCommandSpec[];
   /** `[aio/cluster]`, checked; undefined without the section (or with its errors). */
   cluster?: ClusterSpec;
+  /** `[aio/health]`: where the health server listens; undefined without the section. */
+  health?: HealthSpec;
   /** Every error and warning found; a plan with errors must not start. */
   problems: Problems;
 }
@@ -137,6 +140,7 @@ export async function prepare(
     const { readClusterSpec } = await import("./cluster/config.ts");
     plan.cluster = readClusterSpec(config, problems);
   }
+  plan.health = readHealthSpec(config, problems);
   if (plan.hasServers) {
     // The server layer loads only for apps that have servers: start-up
     // time is part of what aio promises.

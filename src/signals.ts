@@ -63,6 +63,18 @@ export interface SignalBridge {
 }
 
 /**
+ * Hears about every emit and every failing listener, for metrics. The
+ * hooks run on the emit's path: they must be quick and must not throw.
+ * With no observer set, an emit pays one check of an undefined field.
+ */
+export interface SignalObserver {
+  /** {@linkcode Signals.emit} was called for `signal` (whether or not anyone listens). */
+  emitted(signal: string): void;
+  /** A listener of `signal` threw or rejected (in an emit or a delivery). */
+  listenerFailed(signal: string): void;
+}
+
+/**
  * The listeners of one signal. `order` is rebuilt only after a change, so an
  * emit takes it without copying, and a change made during an emit makes a
  * new array instead of touching the one that emit holds.
@@ -86,6 +98,18 @@ interface SignalListeners {
 export class Signals {
   #signals = new Map<string, SignalListeners>();
   #bridge: SignalBridge | undefined;
+  #observer: SignalObserver | undefined;
+
+  /**
+   * Tells `observer` about every emit and every listener that fails (aio's
+   * metrics use it); `undefined` removes it.
+   *
+   * @param observer The observer, or `undefined` for none.
+   * @ignore
+   */
+  setObserver(observer: SignalObserver | undefined): void {
+    this.#observer = observer;
+  }
 
   /**
    * Sends the signals that `bridge` matches to other processes as well:
@@ -176,6 +200,8 @@ export class Signals {
    * several fail; each failure is logged.
    */
   emit(signal: string, message?: unknown): Promise<unknown[]> {
+    const observer = this.#observer;
+    if (observer !== undefined) observer.emitted(signal);
     const bridge = this.#bridge;
     if (bridge !== undefined && bridge.matches(signal)) {
       return this.#emitBridged(bridge, signal, message);
@@ -196,6 +222,7 @@ export class Signals {
   deliver(signal: string, message?: unknown): void {
     const entry = this.#signals.get(signal);
     if (entry === undefined) return;
+    const observer = this.#observer;
     for (const listener of orderOf(entry)) {
       try {
         const result = listener(signal, message);
@@ -203,11 +230,23 @@ export class Signals {
           result.then(
             undefined,
             (error) =>
-              logFailure(signal, listener, entry.names.get(listener), error),
+              logFailure(
+                signal,
+                listener,
+                entry.names.get(listener),
+                error,
+                observer,
+              ),
           );
         }
       } catch (error) {
-        logFailure(signal, listener, entry.names.get(listener), error);
+        logFailure(
+          signal,
+          listener,
+          entry.names.get(listener),
+          error,
+          observer,
+        );
       }
     }
   }
@@ -217,9 +256,9 @@ export class Signals {
     if (entry === undefined) return Promise.resolve([]);
     const order = orderOf(entry);
     if (order.length === 1) {
-      return emitOne(order[0], entry.names, signal, message);
+      return emitOne(order[0], entry.names, signal, message, this.#observer);
     }
-    return emitMany(order, entry.names, signal, message);
+    return emitMany(order, entry.names, signal, message, this.#observer);
   }
 
   /** Removes every listener of every signal. */
@@ -270,11 +309,12 @@ async function emitOne(
   names: Map<Listener, string | undefined>,
   signal: string,
   message: unknown,
+  observer: SignalObserver | undefined,
 ): Promise<unknown[]> {
   try {
     return [await listener(signal, message)];
   } catch (error) {
-    logFailure(signal, listener, names.get(listener), error);
+    logFailure(signal, listener, names.get(listener), error, observer);
     throw error;
   }
 }
@@ -284,6 +324,7 @@ async function emitMany(
   names: Map<Listener, string | undefined>,
   signal: string,
   message: unknown,
+  observer: SignalObserver | undefined,
 ): Promise<unknown[]> {
   // Start every listener before waiting on any, so they run concurrently.
   // Each failure is logged when it happens, not when the last listener
@@ -292,7 +333,7 @@ async function emitMany(
   for (let i = 0; i < order.length; i++) {
     const listener = order[i];
     const fail = (error: unknown) => {
-      logFailure(signal, listener, names.get(listener), error);
+      logFailure(signal, listener, names.get(listener), error, observer);
       throw error;
     };
     try {
@@ -301,7 +342,7 @@ async function emitMany(
         ? Promise.resolve(result).catch(fail)
         : result;
     } catch (error) {
-      logFailure(signal, listener, names.get(listener), error);
+      logFailure(signal, listener, names.get(listener), error, observer);
       pending[i] = Promise.reject(error);
     }
   }
@@ -328,7 +369,9 @@ function logFailure(
   listener: Listener,
   name: string | undefined,
   error: unknown,
+  observer: SignalObserver | undefined,
 ) {
+  observer?.listenerFailed(signal);
   logger.error("Listener {listener} for {signal} failed: {error}", {
     listener: name ?? (listener.name || "<anonymous>"),
     signal,

@@ -17,6 +17,8 @@ import type { Command, CommandContext } from "./types.ts";
 import { absolutePath } from "../paths.ts";
 import { resolvePath } from "../config_files.ts";
 import { clusterPermissions } from "../cluster/config.ts";
+import { readHealthSpec } from "../health/config.ts";
+import { Problems } from "../config/problems.ts";
 import {
   DEFAULT_DAEMON_LOG as DETACHED_LOG,
   DEFAULT_PIDFILE as PIDFILE,
@@ -99,6 +101,7 @@ export function permissionsFor(
   const cluster = clusterPermissions(config);
   for (const host of cluster.net) set.net.add(host);
   for (const path of cluster.read) set.read.add(path);
+  addHealth(set, config);
   const logFiles = logFilePermissions(config);
   for (const path of logFiles.read) set.read.add(path);
   for (const path of logFiles.write) set.write.add(path);
@@ -192,6 +195,15 @@ function addServer(
       set.read.add(resolvePath(file, config.source(section, option).file));
     }
   }
+}
+
+/** `[aio/health]`'s address and port (the host alone for port 0); nothing when the section is at fault. */
+function addHealth(set: PermissionSet, config: ConfigParser): void {
+  const health = readHealthSpec(config, new Problems());
+  if (!health) return;
+  const { address, port } = health;
+  const host = address.includes(":") ? `[${address}]` : address;
+  set.net.add(port ? `${host}:${port}` : host);
 }
 
 /**

@@ -29,6 +29,7 @@ import { DEFAULT_START_TIMEOUT_S } from "../daemon/defaults.ts";
 import type { Command, CommandContext } from "./types.ts";
 import { parseArgs } from "./_args.ts";
 import { COMMAND_SPECS } from "./specs.ts";
+import type { AppNotifier } from "../systemd/app_notify.ts";
 
 const logger = getLogger("aio.run");
 
@@ -72,9 +73,11 @@ async function runInForeground(
   });
   let pidfile: Pidfile | undefined;
   let unpublishCluster: (() => void) | undefined;
+  let notifier: AppNotifier | undefined;
   // First: from here on no signal an operator sends can kill aio uncleanly.
   installProcessSignals({
     stop(signal) {
+      notifier?.stopping(signal);
       // Logged, as uvicorn does, so that log_level and the handlers decide
       // where it goes; a daemon's log has no Ctrl-C to offer.
       logger.info(
@@ -108,6 +111,13 @@ async function runInForeground(
   const keepAlive = setInterval(() => {}, 2 ** 30);
   let startReported = false;
   try {
+    if (notifySocketSet()) {
+      // Loaded only under systemd (start-up is measured); before the
+      // modules, so the watchdog pings cover their import.
+      const { AppNotifier } = await import("../systemd/app_notify.ts");
+      notifier = AppNotifier.open();
+      if (stop.signal.aborted) notifier.stopping();
+    }
     const path = daemon?.pidfilePath ?? pidfileOption;
     if (path !== undefined) {
       pidfile = daemon ? await daemon.acquire() : await Pidfile.acquire(path);
@@ -117,11 +127,13 @@ async function runInForeground(
       });
     }
     const plan = await app.prepare(context.source, { signal: stop.signal });
+    if (app.signals) notifier?.watch(app.signals);
     watchdog?.update({
       shutdownTimeoutMs: plan.settings.shutdownTimeoutMs,
       pidfile: pidfile?.path,
     });
     await app.start(plan, { signal: stop.signal });
+    notifier?.started(app);
     if (pidfile && app.cluster) {
       // For aio status: where the connection stands.
       unpublishCluster = publishClusterStatus(pidfile.path, app.cluster);
@@ -141,10 +153,13 @@ async function runInForeground(
     }
     const { text, exitCode } = describeFailure(error);
     daemon?.failed(exitCode, text);
+    notifier?.status(`Failed: ${text}`);
     throw error;
   } finally {
     clearInterval(keepAlive);
     unpublishCluster?.();
+    // Last: sends what is queued (STOPPING=1, a failure's status).
+    await notifier?.close(app.signals);
     pidfile?.release();
     // A report of a start is read by the launcher at once; one still here
     // had no reader. (A failure's report is read after this process exits.)
@@ -262,6 +277,20 @@ function startTimeout(value: string | undefined): number {
     );
   }
   return seconds;
+}
+
+/**
+ * Whether systemd gave aio a notify socket. Asked without a prompt: a
+ * process not granted the variable does not notify (and loads nothing).
+ */
+function notifySocketSet(): boolean {
+  const variable = "NOTIFY_SOCKET";
+  try {
+    const { state } = Deno.permissions.querySync({ name: "env", variable });
+    return state === "granted" && !!Deno.env.get(variable);
+  } catch {
+    return false;
+  }
 }
 
 function aborted(signal: AbortSignal): Promise<void> {

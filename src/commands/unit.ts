@@ -135,9 +135,10 @@ export function buildServiceUnit(
   request: UnitRequest,
 ): { unit: ServiceUnit; warnings: string[] } {
   const problems = new Problems();
-  const shutdownTimeoutS = readAppSettings(config, problems).shutdownTimeoutMs /
-    1000;
-  const health = readHealthSpec(config, problems);
+  const settings = readAppSettings(config, problems);
+  const shutdownTimeoutS = settings.shutdownTimeoutMs / 1000;
+  // Checked here for its errors; permissionsFor grants its address.
+  readHealthSpec(config, problems);
   problems.throwIfAny();
 
   const user = readUserConfig(context.source);
@@ -165,10 +166,6 @@ export function buildServiceUnit(
   ];
   let execArgs: Piece[][];
   if (set) {
-    if (health) {
-      const { address, port } = health;
-      set.net.add(port ? `${address}:${port}` : address);
-    }
     for (const name of NOTIFY_ENV_NAMES) set.env.add(name);
     execArgs = [
       ["run"],
@@ -193,7 +190,11 @@ export function buildServiceUnit(
       "A compiled binary runs with the permissions it was compiled with and sends sd_notify itself, through FFI.",
     );
   }
-  const { writable, warnings } = writablePaths(set, denoDir);
+  const { writable, warnings } = writablePaths(
+    set,
+    denoDir,
+    dirname(absolutePath(settings.pidfile)),
+  );
   return {
     unit: {
       name: request.name,
@@ -246,12 +247,14 @@ function aioScript(): string {
 
 /**
  * What the sandbox leaves writable: the directories of log files and unix
- * sockets (which must exist), the pidfile's directory and Deno's cache
+ * sockets (which must exist), the pidfile's directory (`[aio] pidfile`,
+ * for `aio run --pidfile`, `aio stop` and `aio status`) and Deno's cache
  * (which may not).
  */
 function writablePaths(
   set: PermissionSet | undefined,
   denoDir: string | undefined,
+  pidfileDir: string,
 ): { writable: WritablePath[]; warnings: string[] } {
   const required = new Set<string>();
   for (const path of set?.write ?? []) required.add(dirname(path));
@@ -263,7 +266,9 @@ function writablePaths(
     );
     return { path, optional: true };
   });
-  writable.push({ path: absolutePath("var/run"), optional: true });
+  if (!required.has(pidfileDir)) {
+    writable.push({ path: pidfileDir, optional: true });
+  }
   if (denoDir && set) writable.push({ path: denoDir, optional: true });
   return { writable, warnings };
 }

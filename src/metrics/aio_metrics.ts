@@ -87,29 +87,43 @@ export class SignalMetrics {
   }
 }
 
-/** One server's figures: connections for stream servers, requests for HTTP ones. */
+/**
+ * One server's figures: connections for stream servers, requests for HTTP
+ * ones. Each series appears once it is first used (or read), so an HTTP
+ * server shows no connection gauge it never moves.
+ */
 export class ServerMetrics {
-  /** `aio_server_connections{server}`: connections open now. */
-  readonly connections: GaugeChild;
-  /** `aio_server_accepted_total{server}`: connections accepted so far. */
-  readonly accepted: CounterChild;
+  readonly #connectionsMetric: Gauge;
+  readonly #acceptedMetric: Counter;
   readonly #requests: Counter;
   readonly #name: string;
+  #connections: GaugeChild | undefined;
+  #accepted: CounterChild | undefined;
   // Indexed by status code; each child is resolved on the first response
   // with that status, so counting a request is an array read and an add.
   readonly #byStatus: CounterChild[] = [];
 
-  /** Resolves the children for server `name`. */
+  /** The handle for server `name` (its series are created on first use). */
   constructor(
     connections: Gauge,
     accepted: Counter,
     requests: Counter,
     name: string,
   ) {
-    this.connections = connections.labels(name);
-    this.accepted = accepted.labels(name);
+    this.#connectionsMetric = connections;
+    this.#acceptedMetric = accepted;
     this.#requests = requests;
     this.#name = name;
+  }
+
+  /** `aio_server_connections{server}`: connections open now. */
+  get connections(): GaugeChild {
+    return this.#connections ??= this.#connectionsMetric.labels(this.#name);
+  }
+
+  /** `aio_server_accepted_total{server}`: connections accepted so far. */
+  get accepted(): CounterChild {
+    return this.#accepted ??= this.#acceptedMetric.labels(this.#name);
   }
 
   /** A connection was accepted. */
@@ -215,9 +229,14 @@ export class AioMetrics {
     for (const outcome of ["ok", "failed"]) this.#reloads.labels(outcome);
   }
 
-  /** The handle for schedule `name`; get it once, when the schedule is armed. */
+  /** The handle for schedule `name` (cached: the same object for the same name); its series show from now on. */
   schedule(name: string): ScheduleMetrics {
-    return new ScheduleMetrics(this.#scheduleRuns, this.#lateness, name);
+    let found = this.#schedules.get(name);
+    if (!found) {
+      found = new ScheduleMetrics(this.#scheduleRuns, this.#lateness, name);
+      this.#schedules.set(name, found);
+    }
+    return found;
   }
 
   /**
@@ -228,10 +247,7 @@ export class AioMetrics {
   scheduleRun(
     info: { name: string; outcome: ScheduleOutcome; latenessMs: number },
   ): void {
-    let found = this.#schedules.get(info.name);
-    if (!found) {
-      this.#schedules.set(info.name, found = this.schedule(info.name));
-    }
+    const found = this.#schedules.get(info.name) ?? this.schedule(info.name);
     found.run(info.outcome);
     if (info.outcome !== "skipped") found.late(info.latenessMs / 1000);
   }

@@ -148,6 +148,21 @@ Deno.test("aio unit prints a system unit that systemd-analyze verify accepts, wi
   }
 });
 
+Deno.test("aio unit leaves [aio] pidfile's directory writable, not var/run", async () => {
+  const dir = await appDir("[aio]\npidfile = state/shop.pid\n");
+  try {
+    const result = await runCli(["unit", "--name", "shop"], { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(await verify(result.stdout, "shop"), "");
+    const [readWrite] = setting(result.stdout, "ReadWritePaths");
+    const escaped = dir.replaceAll("%", "%%");
+    assert.ok(readWrite.includes(`"-${escaped}/state"`), readWrite);
+    assert.ok(!readWrite.includes("var/run"), readWrite);
+  } finally {
+    await Deno.remove(dir.replace(/\/[^/]*$/, ""), { recursive: true });
+  }
+});
+
 Deno.test("aio unit --user prints a user unit that verify --user accepts", async () => {
   const dir = await appDir("[aio]\nshutdown_timeout = 0\n");
   try {
