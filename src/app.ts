@@ -19,7 +19,7 @@ import type { Server } from "./server/mod.ts";
 import type { LoadedModule } from "./modules.ts";
 import { type Plan, prepare } from "./prepare.ts";
 import type { ResolvedListener } from "./listeners.ts";
-import { Scheduler } from "./schedule/mod.ts";
+import { type ScheduleDefinition, Scheduler } from "./schedule/mod.ts";
 import { ConfigError } from "./config/errors.ts";
 import { getLogger, type Logging, processLogging } from "./logging.ts";
 import { displayUrl, ModuleLoader, type ModuleNamespace } from "./refs.ts";
@@ -352,6 +352,20 @@ export class App {
     });
     await this.#emitLifecycle("aio-started");
     if (this.#running) health?.readiness.ready();
+  }
+
+  /**
+   * Replaces the running app's schedules with `definitions`, matched by
+   * name as {@linkcode Scheduler.update} does (kept ones keep their slots).
+   * A worker process takes its dead sibling's schedules over with it.
+   *
+   * @returns False when no scheduler runs (not started, or stopping).
+   * @ignore
+   */
+  updateSchedules(definitions: readonly ScheduleDefinition[]): boolean {
+    if (!this.#scheduler) return false;
+    this.#scheduler.update(definitions);
+    return true;
   }
 
   /**

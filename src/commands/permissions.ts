@@ -29,6 +29,7 @@ export const AIO_ENV_NAMES: readonly string[] = [
   "NO_COLOR",
   "AIO_NO_DYNAMIC_IMPORT",
   "AIO_PIDFILE",
+  "AIO_WORKER",
 ];
 
 /**

@@ -57,7 +57,9 @@ schedules, and runs until SIGINT, SIGTERM or SIGQUIT; then stops within
 exit 1). SIGHUP and SIGUSR1 reopen the log files. With -d it runs in the
 background and returns once the app has started (exit 0) or failed (its error
 and exit code); its output goes to [aio] daemon_log (default
-${DEFAULT_DAEMON_LOG}).`,
+${DEFAULT_DAEMON_LOG}). With -w N (or [aio] workers) it supervises N worker
+processes that share the app's TCP, TLS and HTTP ports; SIGHUP then replaces
+them one at a time (a rolling reload).`,
       options: [
         {
           long: "--detach",
@@ -70,6 +72,13 @@ ${DEFAULT_DAEMON_LOG}).`,
           values: ["PATH"],
           help:
             `the pidfile (default [aio] pidfile, else ${DEFAULT_PIDFILE}); without -d, hold it while running`,
+        },
+        {
+          long: "--workers",
+          short: "-w",
+          values: ["N"],
+          help:
+            "run N worker processes (auto: one per core) under a supervisor (default [aio] workers, else 1)",
         },
         {
           long: "--start-timeout",
@@ -85,6 +94,7 @@ ${DEFAULT_DAEMON_LOG}).`,
           "run app.conf, logging at DEBUG",
         ],
         ["aio run -d", "run in the background; aio stop stops it"],
+        ["aio run -w auto", "run one worker process per core"],
       ],
     }),
     config: defineCommand({
@@ -310,7 +320,8 @@ it has exited; 1 when nothing runs, or when it still runs after the wait.`,
       summary: "Say whether the app that aio run -d started runs",
       description:
         `Says whether the aio that holds the pidfile runs (checked by its lock), with
-its pid, uptime and config file. Exit 0 running, 1 not running but a stale
+its pid, uptime and config file; with workers, a line for the supervisor and
+one for each worker (pid, uptime, restarts, memory). Exit 0 running, 1 not running but a stale
 pidfile is there, 3 not running (the codes of an LSB init script's status).`,
       options: [{
         long: "--pidfile",
