@@ -9,7 +9,7 @@
  */
 
 import type { HealthSpec, ReadinessPhase } from "../health/mod.ts";
-import { type StartInterrupted, untilAborted } from "../interrupt.ts";
+import { untilAborted } from "../interrupt.ts";
 import { getLogger } from "../logging.ts";
 import type { LabelledExposition } from "../metrics/mod.ts";
 import {
@@ -139,7 +139,7 @@ export class Supervisor {
   /**
    * Opens the control socket and the health server, starts the workers and
    * waits until each has started. Throws {@linkcode WorkerStartFailed}
-   * when one fails (the others are stopped), {@linkcode StartInterrupted}
+   * when one fails (the others are stopped), `StartInterrupted`
    * when `signal` aborts first (call {@linkcode Supervisor.stop} then).
    */
   async start(signal?: AbortSignal): Promise<void> {
@@ -622,7 +622,7 @@ export class Supervisor {
     });
   }
 
-  /** `promise`, unless `signal` aborts first: then {@linkcode StartInterrupted}. */
+  /** `promise`, unless `signal` aborts first: then `StartInterrupted`. */
   async #orStop<T>(
     promise: Promise<T>,
     signal: AbortSignal | undefined,
