@@ -10,7 +10,7 @@ import type { Plan } from "../prepare.ts";
 import type { PermissionCandidates } from "../daemon/command_line.ts";
 import { Problems } from "../config/problems.ts";
 import { readHealthSpec } from "../health/config.ts";
-import { sharedPortZero } from "./roles.ts";
+import { sharedPortZero, sharesPort } from "./roles.ts";
 import { checkCanSpawn, workerCommand } from "./spawn.ts";
 import { Supervisor, type SupervisorSettings } from "./supervisor.ts";
 
@@ -65,6 +65,7 @@ export function supervisorFor(
     command,
     checkCommand: workerCommand(checkArgs, candidates),
     portZero: sharedPortZero(plan.servers),
+    sharedServers: plan.servers.filter(sharesPort).length,
     pidfile: options.pidfile,
     health,
     readSettings: options.readSettings,

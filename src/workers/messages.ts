@@ -29,6 +29,8 @@ export type SupervisorMessage =
     type: "own";
     /** A past slot (wall ms) of each start-anchored `every` schedule, so the grid stays where it was. */
     anchors: Record<string, number>;
+    /** The ports the supervisor knows for `port = 0` servers, by NAME. */
+    ports: Record<string, number>;
   }
   /** Send the metrics exposition. */
   | { type: "metrics"; id: number };
@@ -45,8 +47,13 @@ export type WorkerMessage =
   | { type: "stopping" }
   /** The one-worker parts are let go: their sockets are free for the next owner. */
   | { type: "released" }
-  /** It now runs the one-worker parts. */
-  | { type: "owned"; servers: string[]; schedules: string[] }
+  /** It now runs the one-worker parts; the ports its `port = 0` ones got. */
+  | {
+    type: "owned";
+    servers: string[];
+    schedules: string[];
+    ports: Record<string, number>;
+  }
   /** The first slot a start-anchored `every` schedule ran in this process (wall ms). */
   | { type: "slot"; schedule: string; at: number }
   /** The answer to a `metrics` request. */

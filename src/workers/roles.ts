@@ -69,15 +69,14 @@ export interface WorkerRole {
 export function adaptPlan(plan: Plan, role: WorkerRole): OwnedParts {
   const owned: OwnedParts = { servers: [], schedules: [] };
   const servers: ResolvedServer[] = [];
-  for (const server of plan.servers) {
+  for (const resolved of plan.servers) {
+    const server = onKnownPort(resolved, role.ports);
     if (!sharesPort(server)) {
-      owned.servers.push(server);
+      owned.servers.push(resolved);
       if (role.owner) servers.push(server);
       continue;
     }
-    const { spec } = server;
-    const port = spec.port === 0 ? role.ports[spec.name] ?? 0 : spec.port;
-    servers.push({ ...server, spec: { ...spec, reusePort: true, port } });
+    servers.push({ ...server, spec: { ...server.spec, reusePort: true } });
   }
   const schedules: ScheduleDefinition[] = [];
   for (const schedule of plan.schedules) {
@@ -95,7 +94,25 @@ export function adaptPlan(plan: Plan, role: WorkerRole): OwnedParts {
 
 /** The NAMEs of the shared servers with `port = 0`: the first worker picks their ports, the others take them. */
 export function sharedPortZero(servers: readonly ResolvedServer[]): string[] {
-  return servers.filter((server) =>
-    sharesPort(server) && server.spec.port === 0
-  ).map((server) => server.spec.name);
+  return portZero(servers.filter(sharesPort));
+}
+
+/** The NAMEs of the servers with `port = 0`. */
+export function portZero(servers: readonly ResolvedServer[]): string[] {
+  return servers.filter((server) => server.spec.port === 0).map((server) =>
+    server.spec.name
+  );
+}
+
+/**
+ * `server` on the port the supervisor knows for it, when it asked for
+ * port 0 and another worker has bound one: a take-over keeps the address.
+ */
+export function onKnownPort(
+  server: ResolvedServer,
+  ports: Readonly<Record<string, number>>,
+): ResolvedServer {
+  const { spec } = server;
+  const port = spec.port === 0 ? ports[spec.name] : undefined;
+  return port === undefined ? server : { ...server, spec: { ...spec, port } };
 }

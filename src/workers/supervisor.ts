@@ -23,6 +23,7 @@ import {
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 import { runCheck } from "./check.ts";
 import { ControlServer, type HelloedChannel } from "./control_server.ts";
+import { MIGRATE_SYSCTL, migratesQueuedConnections } from "./kernel.ts";
 import type { WorkerMessage } from "./messages.ts";
 import { WorkerStartFailed } from "./errors.ts";
 import { SupervisorObservability } from "./observability.ts";
@@ -64,6 +65,8 @@ export interface SupervisorOptions extends SupervisorSettings {
   checkCommand: readonly string[];
   /** The shared servers with `port = 0`: one worker picks their ports before the others start. */
   portZero: readonly string[];
+  /** How many servers share their port across the workers. */
+  sharedServers?: number;
   /** The pidfile (absolute), when there is one: the state and reload files go beside it. */
   pidfile?: string;
   /** `[aio/health]`, served by the supervisor. */
@@ -152,12 +155,24 @@ export class Supervisor {
       phase: () => this.#phase(),
       workerPages: () => this.#workerPages(),
     });
+    const health = this.#observability.healthAddr;
+    if (health) {
+      logger.info("Health server listening on {address}", {
+        address: `${health.hostname}:${health.port}`,
+      });
+    }
     const count = this.#settings.workers;
     this.#slots = Array.from(
       { length: count },
       (_, index) => newSlot(index + 1, this.#options.backoff),
     );
     logger.info("Starting {count} workers", { count });
+    if (this.#options.sharedServers && migratesQueuedConnections() === false) {
+      logger.warn(
+        "{sysctl} is 0: connections queued on a worker's socket as it stops (a rolling reload, a restart) are reset; set it to 1 (sysctl -w {sysctl}=1, Linux 5.14+)",
+        { sysctl: MIGRATE_SYSCTL },
+      );
+    }
     const waits: Promise<StartOutcome>[] = [];
     for (const slot of this.#slots) {
       const worker = this.#spawn(slot, slot.id === 1);
@@ -315,6 +330,9 @@ export class Supervisor {
         if (this.#owner === worker) this.#handOverSoon(worker);
         break;
       case "owned":
+        for (const [name, port] of Object.entries(message.ports)) {
+          this.#ports[name] ??= port;
+        }
         logger.debug(
           "Worker {slot} runs the one-worker parts: servers {servers}, schedules {schedules}",
           {
@@ -355,7 +373,11 @@ export class Supervisor {
     }
     if (slot.current === worker) {
       slot.current = undefined;
-      if (crashed && this.#started && this.#slots.includes(slot)) {
+      // A worker that dies during the start before its own start counts
+      // as a failed start (start() reports it); one that had started is
+      // restarted.
+      const restart = this.#started || worker.startedAt !== undefined;
+      if (crashed && restart && this.#slots.includes(slot)) {
         this.#restartLater(slot, worker, status);
       }
     }
@@ -430,7 +452,11 @@ export class Supervisor {
       slot: worker.slot,
       pid: worker.pid,
     });
-    worker.send({ type: "own", anchors: { ...this.#anchors } });
+    worker.send({
+      type: "own",
+      anchors: { ...this.#anchors },
+      ports: { ...this.#ports },
+    });
     this.#writeState();
   }
 

@@ -23,9 +23,10 @@ import {
 } from "./messages.ts";
 import {
   adaptPlan,
+  onKnownPort,
   type OwnedParts,
+  portZero,
   runsInEveryWorker,
-  sharedPortZero,
 } from "./roles.ts";
 
 const logger = getLogger("aio.worker");
@@ -34,6 +35,8 @@ const logger = getLogger("aio.worker");
 const SUPERVISOR_ONLY_ENV = ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"];
 /** How often a worker tells the supervisor its memory (ms). */
 const STATS_INTERVAL_MS = 5000;
+/** How long HTTP servers that left their port get to read the requests of connections just accepted (ms). */
+const READ_GRACE_MS = 300;
 /** How long a take-over retries a socket the last owner has not let go yet (ms). */
 const REBIND_WAIT_MS = 2000;
 
@@ -124,7 +127,7 @@ export class WorkerLink {
    * keeps the owned parts for a take-over.
    */
   adapt(plan: Plan): void {
-    this.#portZero = sharedPortZero(plan.servers);
+    this.#portZero = portZero(plan.servers);
     plan.schedules = plan.schedules.map((def) =>
       runsInEveryWorker(def) ? def : this.#reportingSlot(def)
     );
@@ -137,13 +140,7 @@ export class WorkerLink {
 
   /** Tells the supervisor the app has started (after `aio-started`), with the ports it bound for `port = 0`. */
   started(): void {
-    const app = this.#app!;
-    const ports: Record<string, number> = {};
-    for (const name of this.#portZero) {
-      const addr = app.servers[name]?.addr;
-      if (addr && "port" in addr) ports[name] = addr.port;
-    }
-    this.#send({ type: "started", ports, rss: rss() });
+    this.#send({ type: "started", ports: this.#boundPorts(), rss: rss() });
     if (this.#owner) this.#sendOwned();
     this.#statsTimer = setInterval(
       () => this.#send({ type: "stats", rss: rss() }),
@@ -164,9 +161,12 @@ export class WorkerLink {
   }
 
   /**
-   * Before the app stops: an owner lets its one-worker parts go first (its
-   * udp and unix sockets closed, its schedules disarmed), and says so, so
-   * that the next owner can bind them while this one drains.
+   * Before the app stops: its HTTP servers leave their ports first (the
+   * other workers take the new connections) and get a moment to read the
+   * requests of connections they had just accepted, which Deno's shutdown
+   * would close unread; an owner lets its one-worker parts go (its udp and
+   * unix sockets closed, its schedules disarmed) and says so, so that the
+   * next owner can bind them while this one drains.
    */
   async release(): Promise<void> {
     this.#stopping = true;
@@ -174,22 +174,29 @@ export class WorkerLink {
     for (const timer of this.#pendingAdds) clearTimeout(timer);
     this.#pendingAdds.clear();
     const app = this.#app;
-    if (!this.#owner || !app) return;
-    this.#owner = false;
-    const owned = new Set(this.#owned.schedules.map((def) => def.name));
-    this.#armed = this.#armed.filter((def) => !owned.has(def.name));
-    app.updateSchedules(this.#armed);
-    await Promise.all(this.#owned.servers.map(async ({ spec }) => {
-      const server = app.servers[spec.name] as
-        | (Server & { stopAccepting?: () => Promise<void> })
-        | undefined;
-      try {
-        await server?.stopAccepting?.();
-      } catch {
-        // Its close, in the stop, says what went wrong.
-      }
-    }));
-    await this.#send({ type: "released" });
+    if (!app) return;
+    const left = await leavePorts(app);
+    if (this.#owner) {
+      this.#owner = false;
+      const owned = new Set(this.#owned.schedules.map((def) => def.name));
+      this.#armed = this.#armed.filter((def) => !owned.has(def.name));
+      app.updateSchedules(this.#armed);
+      await Promise.all(this.#owned.servers.map(async ({ spec }) => {
+        const server = app.servers[spec.name] as
+          | (Server & { stopAccepting?: () => Promise<void> })
+          | undefined;
+        try {
+          await server?.stopAccepting?.();
+        } catch {
+          // Its close, in the stop, says what went wrong.
+        }
+      }));
+      await this.#send({ type: "released" });
+    }
+    if (left) {
+      const graceMs = Math.min(READ_GRACE_MS, app.shutdownTimeoutMs / 2);
+      await new Promise((resolve) => setTimeout(resolve, graceMs));
+    }
   }
 
   /** Closes the channel. */
@@ -204,8 +211,9 @@ export class WorkerLink {
   ): Promise<void> {
     for await (const message of channel.messages()) {
       try {
-        if (message.type === "own") await this.#takeOver(message.anchors);
-        else if (message.type === "metrics") {
+        if (message.type === "own") {
+          await this.#takeOver(message.anchors, message.ports);
+        } else if (message.type === "metrics") {
           const text = await this.#exposition();
           this.#send({ type: "metrics", id: message.id, text });
         }
@@ -220,7 +228,10 @@ export class WorkerLink {
   }
 
   /** Starts the one-worker parts here: the last owner died or was replaced. */
-  async #takeOver(anchors: Record<string, number>): Promise<void> {
+  async #takeOver(
+    anchors: Record<string, number>,
+    ports: Record<string, number>,
+  ): Promise<void> {
     const app = this.#app;
     if (this.#owner || this.#stopping || !app?.running) return;
     this.#owner = true;
@@ -229,7 +240,10 @@ export class WorkerLink {
       "Worker {slot} takes over {servers} server(s) and {schedules} schedule(s)",
       { slot: this.slot, servers: servers.length, schedules: schedules.length },
     );
-    const started = await this.#startServers(app, servers);
+    const started = await this.#startServers(
+      app,
+      servers.map((server) => onKnownPort(server, ports)),
+    );
     for (const def of schedules) {
       const delay = delayToGrid(def, anchors[def.name], Date.now());
       if (delay <= 0) {
@@ -292,7 +306,18 @@ export class WorkerLink {
       servers: servers ?? this.#owned.servers.map(({ spec }) => spec.name)
         .filter((name) => name in (this.#app?.servers ?? {})),
       schedules: this.#owned.schedules.map((def) => def.name),
+      ports: this.#boundPorts(),
     });
+  }
+
+  /** The ports this process bound for its `port = 0` servers. */
+  #boundPorts(): Record<string, number> {
+    const ports: Record<string, number> = {};
+    for (const name of this.#portZero) {
+      const addr = this.#app?.servers[name]?.addr;
+      if (addr && "port" in addr) ports[name] = addr.port;
+    }
+    return ports;
   }
 
   /** Wraps a start-anchored `every` schedule so that its first run here tells the supervisor where its grid lies. */
@@ -331,6 +356,23 @@ export class WorkerLink {
   #send(message: WorkerMessage): Promise<void> {
     return this.#channel?.send(message) ?? Promise.resolve();
   }
+}
+
+/**
+ * Takes the app's HTTP servers out of their ports (see
+ * `HttpServer.stopListening`); returns whether any left.
+ */
+async function leavePorts(app: App): Promise<boolean> {
+  const running = Object.values(app.servers);
+  if (running.length === 0) return false;
+  const { HttpServer, RunningServer } = await import("../server/mod.ts");
+  let left = false;
+  for (const server of running) {
+    if (!(server instanceof RunningServer)) continue;
+    const inner = server.server;
+    if (inner instanceof HttpServer && inner.stopListening()) left = true;
+  }
+  return left;
 }
 
 /** Whether `def` is an `every` schedule whose slots start at the start (not the epoch). */
