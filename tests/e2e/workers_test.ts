@@ -619,3 +619,137 @@ Deno.test("-w 2 on the command line makes a supervisor of a config without worke
     await stopped(aio);
   }
 });
+
+Deno.test("[aio/health] with workers: the supervisor serves /readyz and one /metrics with every worker's figures under a worker label", async () => {
+  const { parseExposition, sampleValue } = await import(
+    "../metrics/_prometheus_parser.ts"
+  );
+  const { aio } = await startWorkers(`${shared}
+[aio/health]
+port = 0
+`);
+  try {
+    const found = /Health server listening on ([\d.]+):(\d+)/.exec(aio.stderr);
+    ok(found, aio.stderr);
+    equal(
+      aio.stderr.match(/Health server listening/g)?.length,
+      1,
+      "the workers serve none",
+    );
+    const base = `http://${found[1]}:${found[2]}`;
+    const get = async (path: string) => {
+      const response = await fetch(`${base}${path}`);
+      return { status: response.status, text: await response.text() };
+    };
+    equal((await get("/healthz")).status, 200);
+    equal((await get("/readyz")).status, 200);
+    let families = await parseExposition((await get("/metrics")).text);
+    equal(sampleValue(families, "aio_worker_restarts_total"), 0);
+    for (const worker of ["1", "2"]) {
+      ok(
+        (sampleValue(families, "process_resident_memory_bytes", { worker }) ??
+          0) > 0,
+        `worker ${worker}'s memory`,
+      );
+    }
+    ok(
+      (sampleValue(families, "process_resident_memory_bytes") ?? 0) > 0,
+      "the supervisor's own",
+    );
+    const victim = workerPids(aio).get(2)!;
+    Deno.kill(victim, "SIGKILL");
+    await eventually(
+      () => (workerPids(aio).get(2) ?? victim) !== victim,
+      5000,
+      "worker 2 restarted",
+    );
+    families = await parseExposition((await get("/metrics")).text);
+    equal(sampleValue(families, "aio_worker_restarts_total"), 1);
+  } finally {
+    await stopped(aio);
+  }
+});
+
+/** A unix datagram socket that prints each message and its sender's pid, as systemd's notify socket would see them. */
+const NOTIFY_LISTENER = `
+import json, socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+print("ready", flush=True)
+while True:
+    data, ancdata, _, _ = s.recvmsg(4096, socket.CMSG_SPACE(12))
+    pid = None
+    for level, kind, value in ancdata:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+            pid = struct.unpack("iII", value[:12])[0]
+    print(json.dumps({"pid": pid, "text": data.decode()}), flush=True)
+`;
+
+Deno.test("NOTIFY_SOCKET: the supervisor alone speaks to systemd, READY=1 with MAINPID once every worker has started, RELOADING=1 and READY=1 around a rolling reload, STOPPING=1", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "aio_workers_notify_" });
+  const socket = `${dir}/notify`;
+  const listener = new Deno.Command("/usr/bin/python3", {
+    args: ["-c", NOTIFY_LISTENER, socket],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines: { pid: number; text: string }[] = [];
+  const reading = (async () => {
+    let buffer = "";
+    for await (
+      const text of listener.stdout.pipeThrough(new TextDecoderStream())
+    ) {
+      buffer += text;
+      let end: number;
+      while ((end = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 1);
+        if (line !== "ready") lines.push(JSON.parse(line));
+      }
+    }
+  })();
+  await eventually(async () => await exists(socket), 5000, "the notify socket");
+  const app = await tempApp(shared);
+  const aio = new CliProcess(["run", "--pidfile", "aio.pid"], {
+    cwd: app,
+    env: { NOTIFY_SOCKET: socket },
+  });
+  try {
+    await eventually(
+      () => lines.some((line) => line.text.includes("READY=1")),
+      20_000,
+      "READY=1",
+    );
+    const ready = lines.find((line) => line.text.includes("READY=1"))!;
+    match(ready.text, new RegExp(`MAINPID=${aio.child.pid}`));
+    match(ready.text, /STATUS=2\/2 workers running, 2 servers, 0 schedules/);
+    // Both workers had started by then.
+    equal(aio.stderr.match(/Worker \d started/g)?.length, 2);
+    aio.kill("SIGHUP");
+    await eventually(
+      () => lines.filter((line) => line.text.includes("READY=1")).length === 2,
+      30_000,
+      "READY=1 after the reload",
+    );
+    const texts = lines.map((line) => line.text);
+    const reloading = texts.findIndex((text) => text.includes("RELOADING=1"));
+    ok(reloading > 0, texts.join(" | "));
+    match(texts[reloading], /MONOTONIC_USEC=\d+/);
+  } finally {
+    await stopped(aio);
+  }
+  await eventually(
+    () => lines.some((line) => line.text.includes("STOPPING=1")),
+    5000,
+    "STOPPING=1",
+  );
+  listener.kill("SIGTERM");
+  await reading;
+  await listener.status;
+  for (const line of lines) {
+    equal(line.pid, aio.child.pid, `sent by ${line.pid}: ${line.text}`);
+  }
+  await Deno.remove(dir, { recursive: true });
+  await Deno.remove(app, { recursive: true });
+});
