@@ -74,17 +74,17 @@ them one at a time (a rolling reload).`,
             `the pidfile (default [aio] pidfile, else ${DEFAULT_PIDFILE}); without -d, hold it while running`,
         },
         {
+          long: "--start-timeout",
+          values: ["SECONDS"],
+          help:
+            `with -d: how long to wait for the start (default ${DEFAULT_START_TIMEOUT_S}); a daemon not started by then is stopped`,
+        },
+        {
           long: "--workers",
           short: "-w",
           values: ["N"],
           help:
             "run N worker processes (auto: one per core) under a supervisor (default [aio] workers, else 1)",
-        },
-        {
-          long: "--start-timeout",
-          values: ["SECONDS"],
-          help:
-            `with -d: how long to wait for the start (default ${DEFAULT_START_TIMEOUT_S}); a daemon not started by then is stopped`,
         },
       ],
       examples: [
