@@ -1,4 +1,4 @@
-// Part 12: worker processes (issue 15), with `workers = 2`:
+// Part 13: worker processes (issue 15), with `workers = 2`:
 //
 // a. Rolling reloads under load: 200 HTTP and 200 TCP clients busy (a new
 //    connection per request), `--reloads` SIGHUPs, each after the handler's
@@ -20,7 +20,7 @@ import { CliProcess, tempApp } from "../tests/e2e/_cli.ts";
 import { median, type PartResult, sleep } from "./_common.ts";
 
 /** Title of this part in STRESS.md. */
-export const NAME = "12. Worker processes";
+export const NAME = "13. Worker processes";
 
 /** Options for {@linkcode workerProcesses}. */
 export interface WorkersOptions {
@@ -191,12 +191,16 @@ async function until(
 ): Promise<void> {
   const end = performance.now() + ms;
   while (!check()) {
-    if (performance.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
+    if (performance.now() > end) {
+      throw new Error(`not within ${ms} ms: ${what}`);
+    }
     await sleep(10);
   }
 }
 
-function reloadSeq(path: string): { seq: number; outcome: string; errors: string[] } | undefined {
+function reloadSeq(
+  path: string,
+): { seq: number; outcome: string; errors: string[] } | undefined {
   try {
     return JSON.parse(Deno.readTextFileSync(path));
   } catch {
@@ -356,7 +360,9 @@ async function underLoad(
     const broken = reloadSeq(outcome)!;
     const kept = [...workerPids(aio).values()];
     const still = await ask("http", portOf(aio, "web"));
-    figures["broken config: outcome"] = `${broken.outcome}: ${broken.errors[0]}`;
+    figures["broken config: outcome"] = `${broken.outcome}: ${
+      broken.errors[0]
+    }`;
     if (
       broken.outcome !== "failed" ||
       !/aio\.conf:3: \[aio\] shutdown_timeout/.test(broken.errors[0] ?? "") ||
@@ -364,7 +370,9 @@ async function underLoad(
       still !== `v${options.reloads}\n`
     ) {
       failures.push(
-        `broken config: ${JSON.stringify(broken)}, workers ${before} -> ${kept}, answer ${still}`,
+        `broken config: ${
+          JSON.stringify(broken)
+        }, workers ${before} -> ${kept}, answer ${still}`,
       );
     }
   } finally {
