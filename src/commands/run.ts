@@ -35,6 +35,7 @@ import type { Command, CommandContext } from "./types.ts";
 import { parseArgs } from "./_args.ts";
 import { COMMAND_SPECS } from "./specs.ts";
 import type { AppNotifier } from "../systemd/app_notify.ts";
+import type { SystemdNotifier } from "../systemd/notify.ts";
 
 const logger = getLogger("aio.run");
 
@@ -169,6 +170,7 @@ async function runInForeground(
         workers,
         workersOption,
         pidfile: pidfile?.path,
+        notifier: notifier?.notifier,
         onShutdownTimeout: (shutdownTimeoutMs) =>
           watchdog?.update({ shutdownTimeoutMs, pidfile: pidfile?.path }),
       });
@@ -238,6 +240,7 @@ async function startSupervisor(
     workers: number;
     workersOption: number | undefined;
     pidfile: string | undefined;
+    notifier: SystemdNotifier | undefined;
     onShutdownTimeout: (ms: number) => void;
   },
 ): Promise<Supervisor> {
@@ -259,6 +262,7 @@ async function startSupervisor(
         shutdownTimeoutMs: settings.shutdownTimeoutMs,
       };
     },
+    notifier: options.notifier,
     onSettings: (settings) =>
       options.onShutdownTimeout(settings.shutdownTimeoutMs),
   });

@@ -8,8 +8,7 @@
 
 import type { Plan } from "../prepare.ts";
 import type { PermissionCandidates } from "../daemon/command_line.ts";
-import { Problems } from "../config/problems.ts";
-import { readHealthSpec } from "../health/config.ts";
+import type { SystemdNotifier } from "../systemd/notify.ts";
 import { sharedPortZero, sharesPort } from "./roles.ts";
 import { checkCanSpawn, workerCommand } from "./spawn.ts";
 import { Supervisor, type SupervisorSettings } from "./supervisor.ts";
@@ -28,12 +27,13 @@ export interface SupervisorPlanOptions {
   readSettings: () => SupervisorSettings;
   /** Told the settings whenever a reload changes them. */
   onSettings?: (settings: SupervisorSettings) => void;
+  /** The notifier `aio run` opened when `NOTIFY_SOCKET` is set. */
+  notifier?: SystemdNotifier;
 }
 
 /**
  * The supervisor of `plan`'s workers, not yet started. Throws an
- * `AioError` when this process cannot start workers, `ConfigErrors` when
- * `[aio/health]` is wrong.
+ * `AioError` when this process cannot start workers.
  *
  * @example
  * ```ts ignore
@@ -56,9 +56,6 @@ export function supervisorFor(
   };
   const command = workerCommand(runArgs, candidates);
   checkCanSpawn(command[0]);
-  const problems = new Problems();
-  const health = readHealthSpec(plan.config, problems);
-  problems.throwIfAny();
   return new Supervisor({
     workers: options.workers,
     shutdownTimeoutMs: plan.settings.shutdownTimeoutMs,
@@ -67,7 +64,8 @@ export function supervisorFor(
     portZero: sharedPortZero(plan.servers),
     sharedServers: plan.servers.filter(sharesPort).length,
     pidfile: options.pidfile,
-    health,
+    health: plan.health,
+    notifier: options.notifier,
     readSettings: options.readSettings,
     onSettings: options.onSettings,
     summary: summary(plan),

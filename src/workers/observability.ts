@@ -1,8 +1,9 @@
 /**
  * What the supervisor tells the outside world for all its workers: systemd
- * (when `NOTIFY_SOCKET` is set: `MAINPID=`, `READY=1` once every worker has
- * started, `RELOADING=1` and `READY=1` around a rolling reload,
- * `STOPPING=1`, `STATUS=` lines, `WATCHDOG=1` from its own event loop), and
+ * (through the notifier `aio run` opens when `NOTIFY_SOCKET` is set, which
+ * also sends `STOPPING=1` and the `WATCHDOG=1` pings: `MAINPID=` and
+ * `READY=1` once every worker has started, `RELOADING=1` and `READY=1`
+ * around a rolling reload, `STATUS=` lines), and
  * `[aio/health]` (`/healthz`; `/readyz` 200 while a worker serves and no stop
  * drains them all; `/metrics`, every worker's page under a `worker` label
  * plus the supervisor's own figures, `aio_worker_restarts_total` among them).
@@ -21,6 +22,8 @@ import type { SystemdNotifier } from "../systemd/notify.ts";
 
 /** What {@linkcode SupervisorObservability.open} needs. */
 export interface ObservabilityOptions {
+  /** The notifier `aio run` opened when `NOTIFY_SOCKET` is set (it sends `STOPPING=1` and closes it). */
+  notifier?: SystemdNotifier;
   /** `[aio/health]`, when the config has it. */
   health?: HealthSpec;
   /** Where the workers are, as `/readyz` reports it. */
@@ -46,20 +49,13 @@ export class SupervisorObservability {
   }
 
   /**
-   * Opens what is configured: the notifier when `NOTIFY_SOCKET` is set
-   * (its watchdog pings start), the health server when `[aio/health]` is
-   * there (an {@linkcode AioError} when it cannot bind).
+   * Opens what is configured: the health server when `[aio/health]` is
+   * there (an `AioError` when it cannot bind).
    */
   static async open(
     options: ObservabilityOptions,
   ): Promise<SupervisorObservability> {
-    let notifier: SystemdNotifier | undefined;
-    if (notifySocketSet()) {
-      const { SystemdNotifier } = await import("../systemd/notify.ts");
-      notifier = new SystemdNotifier();
-      if (notifier.enabled) notifier.startWatchdog();
-      else notifier = undefined;
-    }
+    const notifier = options.notifier;
     if (!options.health) {
       return new SupervisorObservability(notifier, undefined, undefined);
     }
@@ -106,11 +102,6 @@ export class SupervisorObservability {
     this.#notifier?.reloading(status);
   }
 
-  /** The stop begins. */
-  stopping(status: string): void {
-    this.#notifier?.stopping(status);
-  }
-
   /** A line for `systemctl status`. */
   status(text: string): void {
     this.#notifier?.status(text);
@@ -126,17 +117,8 @@ export class SupervisorObservability {
     this.#metrics?.reload(ok ? "ok" : "failed");
   }
 
-  /** Closes the health server and the notifier. */
+  /** Closes the health server (the notifier is `aio run`'s to close). */
   async close(): Promise<void> {
     await this.#health?.close();
-    await this.#notifier?.close();
-  }
-}
-
-function notifySocketSet(): boolean {
-  try {
-    return !!Deno.env.get("NOTIFY_SOCKET");
-  } catch {
-    return false;
   }
 }

@@ -54,7 +54,8 @@ export interface WorkerRole {
 /**
  * Adapts a prepared plan to one worker, in place: shared servers get
  * `reuse_port` (and, for `port = 0`, the port the supervisor knows); the
- * owned parts stay in the plan only for the owner.
+ * owned parts stay in the plan only for the owner; `[aio/health]` keeps
+ * its metrics but serves nothing (the supervisor serves it).
  *
  * @returns The owned parts, for a later take-over.
  *
@@ -89,6 +90,8 @@ export function adaptPlan(plan: Plan, role: WorkerRole): OwnedParts {
   }
   plan.servers = servers;
   plan.schedules = schedules;
+  // The supervisor serves [aio/health]; a worker keeps its metrics for it.
+  if (plan.health) plan.health = { ...plan.health, serve: false };
   return owned;
 }
 

@@ -12,6 +12,7 @@ import type { HealthSpec, ReadinessPhase } from "../health/mod.ts";
 import { untilAborted } from "../interrupt.ts";
 import { getLogger } from "../logging.ts";
 import type { LabelledExposition } from "../metrics/mod.ts";
+import type { SystemdNotifier } from "../systemd/notify.ts";
 import {
   removeReloadOutcome,
   writeReloadOutcome,
@@ -71,6 +72,8 @@ export interface SupervisorOptions extends SupervisorSettings {
   pidfile?: string;
   /** `[aio/health]`, served by the supervisor. */
   health?: HealthSpec;
+  /** The notifier `aio run` opened when `NOTIFY_SOCKET` is set. */
+  notifier?: SystemdNotifier;
   /** The settings after a reload's check passed (read from the config again). */
   readSettings: () => SupervisorSettings;
   /** Told the settings whenever they change (the stop watchdog's bound). */
@@ -152,6 +155,7 @@ export class Supervisor {
     this.#control.serve((hello) => this.#onHello(hello));
     this.#observability = await SupervisorObservability.open({
       health: this.#options.health,
+      notifier: this.#options.notifier,
       phase: () => this.#phase(),
       workerPages: () => this.#workerPages(),
     });
@@ -238,7 +242,6 @@ export class Supervisor {
       count: live.length,
       seconds: timeoutMs / 1000,
     });
-    this.#observability?.stopping(`Stopping ${live.length} workers`);
     for (const worker of live) {
       worker.stopRequested = true;
       if (worker.phase !== "exited") worker.phase = "draining";

@@ -340,11 +340,10 @@ export class WorkerLink {
     };
   }
 
-  /** The app's metrics page, or this process's own figures when the app keeps none. */
+  /** The app's metrics page (`[aio/health]`), or this process's own figures when the app keeps none. */
   async #exposition(): Promise<string> {
-    const metrics = (this.#app as { metrics?: { registry?: unknown } })
-      ?.metrics?.registry as { expose?: () => string } | undefined;
-    if (typeof metrics?.expose === "function") return metrics.expose();
+    const registry = this.#app?.health?.metrics.registry;
+    if (registry) return registry.expose();
     this.#metricsRegistry ??= import("../metrics/mod.ts").then((module) => {
       const registry = new module.Registry();
       module.registerProcessMetrics(registry);

@@ -643,7 +643,18 @@ port = 0
     };
     equal((await get("/healthz")).status, 200);
     equal((await get("/readyz")).status, 200);
+    const web = portOf(aio, "web");
+    for (let i = 0; i < 20; i++) await httpGet(web);
     let families = await parseExposition((await get("/metrics")).text);
+    // The workers count what they serve; the page holds both.
+    const served = ["1", "2"].map((worker) =>
+      sampleValue(families, "aio_http_requests_total", {
+        worker,
+        server: "web",
+        status: "200",
+      }) ?? 0
+    );
+    equal(served[0] + served[1], 20, `requests by worker: ${served}`);
     equal(sampleValue(families, "aio_worker_restarts_total"), 0);
     for (const worker of ["1", "2"]) {
       ok(
