@@ -1,6 +1,6 @@
 /**
  * The control channel between a supervisor and one worker: JSON messages,
- * one per line, over a unix socket (stable in Deno, unlike passing
+ * one per line, over a socket of their own (stable in Deno, unlike passing
  * descriptors). A line cannot mix with the app's own output: the app writes
  * to stdout and stderr, never to this socket.
  *
@@ -17,7 +17,7 @@ const MAX_LINE_BYTES = 64 * 1024 * 1024;
  * ```ts ignore
  * import { Channel } from "./channel.ts";
  * const channel = new Channel<{ type: string }, { type: string }>(
- *   await Deno.connect({ transport: "unix", path: "/tmp/aio-x/control" }),
+ *   await Deno.connect({ hostname: "127.0.0.1", port: 41234 }),
  * );
  * channel.send({ type: "stopping" });
  * for await (const message of channel.messages()) console.log(message.type);

@@ -1,8 +1,11 @@
 /**
- * The supervisor's control socket: a unix socket in a directory of its own
- * (mode 0700, so only this user can reach it). Each worker connects and
- * says hello with the secret it was given; a connection that does not is
- * closed.
+ * The supervisor's control socket: TCP on 127.0.0.1, a port the kernel
+ * picks. Each worker connects and says hello first with the secret it was
+ * given (a random UUID, in its environment only); a connection that does
+ * not within 10 s is closed, so another local process can reach nothing.
+ * (A unix socket would need `--allow-net=unix:PATH` for its exact path,
+ * which `aio permissions` cannot name in advance; `--allow-net=127.0.0.1`
+ * covers this one.)
  *
  * @module
  */
@@ -11,6 +14,8 @@ import { AioError } from "../errors.ts";
 import { Channel } from "./channel.ts";
 import type { SupervisorMessage, WorkerMessage } from "./messages.ts";
 
+/** Where the control socket listens: this host only. */
+export const CONTROL_HOST = "127.0.0.1";
 /** How long a connection may take to say hello (ms). */
 const HELLO_TIMEOUT_MS = 10_000;
 
@@ -26,33 +31,30 @@ export interface HelloedChannel {
 
 /** The listening control socket. */
 export class ControlServer {
-  /** The socket's path (workers are told it). */
-  readonly path: string;
-  readonly #dir: string;
+  /** The port on 127.0.0.1 (workers are told it). */
+  readonly port: number;
   readonly #listener: Deno.Listener;
   #closed = false;
 
-  private constructor(dir: string, listener: Deno.Listener) {
-    this.#dir = dir;
-    this.path = `${dir}/control`;
+  private constructor(listener: Deno.Listener) {
     this.#listener = listener;
+    this.port = (listener.addr as Deno.NetAddr).port;
   }
 
-  /** Creates the directory and listens; throws an {@linkcode AioError} saying what to grant when it cannot. */
-  static async open(): Promise<ControlServer> {
-    let dir: string;
+  /** Listens; throws an {@linkcode AioError} saying what to grant when it cannot. */
+  static open(): ControlServer {
     try {
-      dir = await Deno.makeTempDir({ prefix: "aio-workers-" });
+      return new ControlServer(
+        Deno.listen({ hostname: CONTROL_HOST, port: 0 }),
+      );
     } catch (error) {
       throw new AioError(
-        `workers need a private directory for their control socket, and the temporary directory cannot be written (${
+        `workers need a control socket on ${CONTROL_HOST} (grant --allow-net=${CONTROL_HOST}): ${
           error instanceof Error ? error.message : String(error)
-        }); grant --allow-read and --allow-write on it`,
+        }`,
         { cause: error },
       );
     }
-    const listener = Deno.listen({ transport: "unix", path: `${dir}/control` });
-    return new ControlServer(dir, listener);
   }
 
   /** Calls `onHello` for each connection that says hello, until closed. */
@@ -70,7 +72,7 @@ export class ControlServer {
     }
   }
 
-  /** Stops listening and removes the directory. */
+  /** Stops listening. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -79,14 +81,10 @@ export class ControlServer {
     } catch {
       // Closed already.
     }
-    try {
-      Deno.removeSync(this.#dir, { recursive: true });
-    } catch {
-      // Gone already.
-    }
   }
 
   async #greet(conn: Deno.Conn): Promise<HelloedChannel | undefined> {
+    (conn as Deno.TcpConn).setNoDelay?.(true);
     const channel = new Channel<WorkerMessage, SupervisorMessage>(conn);
     const messages = channel.messages();
     const timer = setTimeout(() => channel.close(), HELLO_TIMEOUT_MS);

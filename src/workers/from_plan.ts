@@ -9,6 +9,7 @@
 import type { Plan } from "../prepare.ts";
 import type { PermissionCandidates } from "../daemon/command_line.ts";
 import type { SystemdNotifier } from "../systemd/notify.ts";
+import { CONTROL_HOST } from "./control_server.ts";
 import { sharedPortZero, sharesPort } from "./roles.ts";
 import { checkCanSpawn, workerCommand } from "./spawn.ts";
 import { Supervisor, type SupervisorSettings } from "./supervisor.ts";
@@ -48,11 +49,9 @@ export function supervisorFor(
 ): Supervisor {
   const runArgs = [...options.runArgs];
   const checkArgs = [...runArgs.slice(0, -1), "check"];
-  const tmp = temporaryRoot();
   const candidates: PermissionCandidates = {
     ...options.candidates,
-    read: [...options.candidates.read ?? [], tmp],
-    write: [...options.candidates.write ?? [], tmp],
+    net: [...options.candidates.net ?? [], CONTROL_HOST],
   };
   const command = workerCommand(runArgs, candidates);
   checkCanSpawn(command[0]);
@@ -79,13 +78,4 @@ function summary(plan: Plan): string {
   return `${servers} server${servers === 1 ? "" : "s"}, ${schedules} schedule${
     schedules === 1 ? "" : "s"
   }`;
-}
-
-/** Where `Deno.makeTempDir` makes its directories. */
-function temporaryRoot(): string {
-  try {
-    return Deno.env.get("TMPDIR") || "/tmp";
-  } catch {
-    return "/tmp";
-  }
 }

@@ -12,8 +12,8 @@ export const WORKER_ENV = "AIO_WORKER";
 export interface WorkerMarker {
   /** The worker's slot, 1 to N: its `worker` label, kept across restarts. */
   slot: number;
-  /** The supervisor's control socket (a unix socket in a private directory). */
-  socket: string;
+  /** The port of the supervisor's control socket on 127.0.0.1. */
+  port: number;
   /** A secret this process presents first, so the supervisor knows which process it is. */
   token: string;
   /** Whether it starts as the owner: it runs the one-worker parts from its start. */

@@ -151,7 +151,7 @@ export class Supervisor {
   async start(signal?: AbortSignal): Promise<void> {
     const pidfile = this.#options.pidfile;
     if (pidfile) removeReloadOutcome(pidfile);
-    this.#control = await ControlServer.open();
+    this.#control = ControlServer.open();
     this.#control.serve((hello) => this.#onHello(hello));
     this.#observability = await SupervisorObservability.open({
       health: this.#options.health,
@@ -272,7 +272,7 @@ export class Supervisor {
       command: this.#options.command,
       marker: {
         slot: slot.id,
-        socket: this.#control!.path,
+        port: this.#control!.port,
         token,
         owner,
         ports: { ...this.#ports },

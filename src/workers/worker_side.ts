@@ -15,6 +15,7 @@ import { getLogger } from "../logging.ts";
 import type { ScheduleDefinition } from "../schedule/mod.ts";
 import type { ResolvedServer, Server } from "../server/mod.ts";
 import { Channel } from "./channel.ts";
+import { CONTROL_HOST } from "./control_server.ts";
 import {
   type SupervisorMessage,
   WORKER_ENV,
@@ -78,12 +79,18 @@ export class WorkerLink {
     let text: string | undefined;
     try {
       text = Deno.env.get(WORKER_ENV);
-      if (text === undefined) return undefined;
-      Deno.env.delete(WORKER_ENV);
-      for (const name of SUPERVISOR_ONLY_ENV) Deno.env.delete(name);
     } catch {
-      // Without env access this is no worker of aio's (its supervisor checks it has it).
+      // Without access to it this is no worker of aio's: a supervisor
+      // grants it to each worker (and refuses to start where it cannot).
       return undefined;
+    }
+    if (text === undefined) return undefined;
+    for (const name of [WORKER_ENV, ...SUPERVISOR_ONLY_ENV]) {
+      try {
+        Deno.env.delete(name);
+      } catch {
+        // Not granted: then this process cannot read it either.
+      }
     }
     const marker = parseMarker(text);
     if (!marker) {
@@ -109,9 +116,10 @@ export class WorkerLink {
   async connect(app: App): Promise<void> {
     this.#app = app;
     const conn = await Deno.connect({
-      transport: "unix",
-      path: this.#marker.socket,
+      hostname: CONTROL_HOST,
+      port: this.#marker.port,
     });
+    conn.setNoDelay(true);
     const channel = new Channel<SupervisorMessage, WorkerMessage>(conn);
     this.#channel = channel;
     await channel.send({
@@ -401,12 +409,12 @@ function parseMarker(text: string): WorkerMarker | undefined {
   try {
     const value = JSON.parse(text);
     if (
-      typeof value?.slot === "number" && typeof value.socket === "string" &&
+      typeof value?.slot === "number" && typeof value.port === "number" &&
       typeof value.token === "string"
     ) {
       return {
         slot: value.slot,
-        socket: value.socket,
+        port: value.port,
         token: value.token,
         owner: value.owner === true,
         ports: typeof value.ports === "object" && value.ports

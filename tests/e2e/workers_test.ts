@@ -764,3 +764,19 @@ Deno.test("NOTIFY_SOCKET: the supervisor alone speaks to systemd, READY=1 with M
   await Deno.remove(dir, { recursive: true });
   await Deno.remove(app, { recursive: true });
 });
+
+Deno.test("without -A: the flags aio permissions prints for workers are enough for the supervisor and its workers", async () => {
+  const dir = await tempApp(shared);
+  const permissions = await runCli(["permissions"], { cwd: dir });
+  equal(permissions.code, 0, permissions.stderr);
+  const flags = permissions.stdout.trim().split(" ");
+  ok(flags.includes(`--allow-run=${Deno.execPath()}`), permissions.stdout);
+  const aio = new CliProcess(["run"], { cwd: dir, denoFlags: flags });
+  try {
+    await aio.waitFor(/Worker 2 started/);
+    const web = portOf(aio, "web");
+    match(await httpGet(web), /^\d+\n$/);
+  } finally {
+    await stopped(aio);
+  }
+});
