@@ -780,3 +780,21 @@ Deno.test("without -A: the flags aio permissions prints for workers are enough f
     await stopped(aio);
   }
 });
+
+Deno.test("aio run -d -w 2: the daemon supervises two workers; aio stop stops them all", async () => {
+  const dir = await tempApp(shared.replace("workers = 2\n", ""));
+  const started = await runCli(["run", "-d", "-w", "2"], { cwd: dir });
+  equal(started.code, 0, started.stderr);
+  const status = await runCli(["status"], { cwd: dir });
+  equal(status.code, 0, status.stderr);
+  const pids = [...status.stdout.matchAll(/\nworker \d +pid (\d+)/g)].map((
+    found,
+  ) => Number(found[1]));
+  equal(pids.length, 2, status.stdout);
+  const stop = await runCli(["stop"], { cwd: dir });
+  equal(stop.code, 0, stop.stderr);
+  for (const pid of pids) ok(!alive(pid), `worker ${pid} is gone`);
+  const log = await Deno.readTextFile(`${dir}/var/log/aio.log`);
+  match(log, /Worker 1 started: pid \d+/);
+  match(log, /Worker 2 started: pid \d+/);
+});
