@@ -321,8 +321,9 @@ it has exited; 1 when nothing runs, or when it still runs after the wait.`,
       description:
         `Says whether the aio that holds the pidfile runs (checked by its lock), with
 its pid, uptime and config file; with workers, a line for the supervisor and
-one for each worker (pid, uptime, restarts, memory). Exit 0 running, 1 not running but a stale
-pidfile is there, 3 not running (the codes of an LSB init script's status).`,
+one for each worker (pid, uptime, restarts, memory). Exit 0 running, 1 not
+running but a stale pidfile is there, 3 not running (the codes of an LSB init
+script's status).`,
       options: [{
         long: "--pidfile",
         values: ["PATH"],
