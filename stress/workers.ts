@@ -91,14 +91,22 @@ async function readAll(conn: Deno.Conn): Promise<string> {
 
 async function ask(kind: "http" | "tcp", port: number): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const connected = performance.now();
   try {
     if (kind === "tcp") return await readAll(conn);
     await conn.write(
       encoder.encode("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
     );
+    const written = performance.now();
     const response = await readAll(conn);
     if (!response.startsWith("HTTP/1.1 200 ")) {
-      throw new Error(`HTTP answer ${JSON.stringify(response.slice(0, 40))}`);
+      throw new Error(
+        `HTTP answer ${JSON.stringify(response.slice(0, 40))} (request sent ${
+          Math.round(written - connected)
+        } ms after the connect, the end ${
+          Math.round(performance.now() - written)
+        } ms later)`,
+      );
     }
     return response.slice(response.indexOf("\r\n\r\n") + 4);
   } finally {
@@ -141,7 +149,13 @@ function startLoad(
         if (error instanceof Deno.errors.ConnectionRefused) load.refused++;
         else load.failed++;
         if (load.failures.length < 20) {
-          load.failures.push(`${kind}: ${String(error).slice(0, 120)}`);
+          const at = (ms: number) =>
+            new Date(performance.timeOrigin + ms).toISOString().slice(11, 23);
+          load.failures.push(
+            `${at(started)}-${at(performance.now())} ${kind}: ${
+              String(error).slice(0, 100)
+            }`,
+          );
         }
       }
     }
@@ -288,7 +302,7 @@ async function underLoad(
       if (load.failed || load.refused) {
         failures.push(
           `reloads: ${load.failed} failed, ${load.refused} refused: ${
-            load.failures.slice(0, 5).join("; ")
+            load.failures.slice(0, 10).join("; ")
           }`,
         );
       }
@@ -377,6 +391,9 @@ async function underLoad(
     }
   } finally {
     await stopAio(aio, failures);
+    if (Deno.env.get("AIO_STRESS_LOG")) {
+      await Deno.writeTextFile(Deno.env.get("AIO_STRESS_LOG")!, aio.stderr);
+    }
     await Deno.remove(dir, { recursive: true });
   }
 }

@@ -36,8 +36,19 @@ const logger = getLogger("aio.worker");
 const SUPERVISOR_ONLY_ENV = ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"];
 /** How often a worker tells the supervisor its memory (ms). */
 const STATS_INTERVAL_MS = 5000;
-/** How long HTTP servers that left their port get to read the requests of connections just accepted (ms). */
-const READ_GRACE_MS = 300;
+/**
+ * How long HTTP servers that left their port keep the connections they
+ * accepted open before Deno's shutdown closes those that sent no request
+ * yet (ms of time this process ran: a worker starved of CPU gets longer,
+ * up to {@linkcode MAX_READ_GRACE_MS}). A client may take a while between
+ * its connect and its request (Go's http.Server gives a new connection 5 s
+ * before its shutdown counts it idle); no new connection comes meanwhile.
+ */
+const READ_GRACE_MS = 2000;
+/** The most that grace may take in wall time (ms), within half of `shutdown_timeout`. */
+const MAX_READ_GRACE_MS = 5000;
+/** The step of {@linkcode awakeFor} (ms). */
+const AWAKE_STEP_MS = 25;
 /** How long a take-over retries a socket the last owner has not let go yet (ms). */
 const REBIND_WAIT_MS = 2000;
 
@@ -202,8 +213,10 @@ export class WorkerLink {
       await this.#send({ type: "released" });
     }
     if (left) {
-      const graceMs = Math.min(READ_GRACE_MS, app.shutdownTimeoutMs / 2);
-      await new Promise((resolve) => setTimeout(resolve, graceMs));
+      await awakeFor(
+        READ_GRACE_MS,
+        Math.min(MAX_READ_GRACE_MS, app.shutdownTimeoutMs / 2),
+      );
     }
   }
 
@@ -377,9 +390,37 @@ async function leavePorts(app: App): Promise<boolean> {
   for (const server of running) {
     if (!(server instanceof RunningServer)) continue;
     const inner = server.server;
-    if (inner instanceof HttpServer && inner.stopListening()) left = true;
+    if (!(inner instanceof HttpServer)) continue;
+    if (inner.stopListening()) {
+      left = true;
+      logger.debug("Server {server} left its port", { server: server.name });
+    } else {
+      logger.debug(
+        "Server {server} cannot leave its port first (Linux and -A only): its connections not yet read close with the stop",
+        { server: server.name },
+      );
+    }
   }
   return left;
+}
+
+/**
+ * Waits until the event loop has run for `ms` (steps of 25 ms that fired
+ * on time count; a late one, the process starved of CPU, counts for its
+ * due 25 ms only), or until `maxMs` of wall time have passed. Deno's HTTP
+ * connections are served on the same thread, so time the loop ran is time
+ * they were read.
+ */
+export async function awakeFor(ms: number, maxMs: number): Promise<void> {
+  const end = performance.now() + maxMs;
+  let awake = 0;
+  while (awake < ms && performance.now() < end) {
+    const before = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, AWAKE_STEP_MS));
+    const took = performance.now() - before;
+    // A step that fired late means the loop did not run meanwhile.
+    awake += took <= AWAKE_STEP_MS * 2 ? took : AWAKE_STEP_MS;
+  }
 }
 
 /** Whether `def` is an `every` schedule whose slots start at the start (not the epoch). */
