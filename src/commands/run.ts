@@ -14,6 +14,7 @@ import { StartInterrupted } from "../interrupt.ts";
 import { getLogger, reopenLogFiles } from "../logging.ts";
 import { installProcessSignals } from "../process_signals.ts";
 import { StopWatchdog } from "../stop_watchdog.ts";
+import { ProcessReload } from "../reload/process.ts";
 import { DaemonChild } from "../daemon/child.ts";
 import {
   aioCommand,
@@ -72,6 +73,14 @@ async function runInForeground(
   });
   let pidfile: Pidfile | undefined;
   let unpublishCluster: (() => void) | undefined;
+  const reloads = new ProcessReload(app, {
+    // A reload may change shutdown_timeout: the stop's bound follows it.
+    onReload: () =>
+      watchdog?.update({
+        shutdownTimeoutMs: app.shutdownTimeoutMs,
+        pidfile: pidfile?.path,
+      }),
+  });
   // First: from here on no signal an operator sends can kill aio uncleanly.
   installProcessSignals({
     stop(signal) {
@@ -84,11 +93,13 @@ async function runInForeground(
         { signal },
       );
       watchdog?.stopBegan();
+      reloads.stopping();
       stop.abort();
     },
     force() {
       console.error("aio: error: second signal during stop, exiting now");
       unpublishCluster?.();
+      reloads.releasePidfile();
       pidfile?.release();
       exitAfterFlush(app, ExitCode.FAILURE);
     },
@@ -96,6 +107,8 @@ async function runInForeground(
       await reopenLogFiles();
       logger.info("{signal}: log files reopened", { signal });
     },
+    // SIGHUP: reopen the log files, then reload (held until started).
+    reload: () => reloads.signal("SIGHUP"),
     ignored(signal) {
       logger.warning("{signal} ignored: aio gives it no meaning", { signal });
     },
@@ -111,6 +124,7 @@ async function runInForeground(
     const path = daemon?.pidfilePath ?? pidfileOption;
     if (path !== undefined) {
       pidfile = daemon ? await daemon.acquire() : await Pidfile.acquire(path);
+      reloads.holdPidfile(pidfile.path);
       watchdog?.update({
         shutdownTimeoutMs: app.shutdownTimeoutMs,
         pidfile: pidfile.path,
@@ -128,6 +142,7 @@ async function runInForeground(
     }
     daemon?.started();
     startReported = daemon !== undefined;
+    reloads.started();
     await aborted(stop.signal);
     await app.stop();
     return ExitCode.OK;
@@ -145,6 +160,7 @@ async function runInForeground(
   } finally {
     clearInterval(keepAlive);
     unpublishCluster?.();
+    reloads.releasePidfile();
     pidfile?.release();
     // A report of a start is read by the launcher at once; one still here
     // had no reader. (A failure's report is read after this process exits.)
