@@ -26,7 +26,7 @@ import { displayUrl, ModuleLoader, type ModuleNamespace } from "./refs.ts";
 import { DEFAULT_SHUTDOWN_TIMEOUT_S } from "./settings.ts";
 import { StartInterrupted, throwIfStopped, untilAborted } from "./interrupt.ts";
 import type { ClusterMember, ClusterNode } from "./cluster/node.ts";
-import { AioError } from "./errors.ts";
+import { AioError, ConfigErrors } from "./errors.ts";
 import { Coalescing } from "./reload/coalesce.ts";
 import {
   RELOAD_IMPORT_TIMEOUT_MS,
@@ -515,7 +515,7 @@ export class App {
       const warnings = plan.problems.sortedWarnings();
       if (plan.problems.failed) {
         this.#failedLoader = plan.loader;
-        result = finish("failed", [...plan.problems.errors], { warnings });
+        result = finish("failed", sortedErrors(plan.problems), { warnings });
       } else {
         throwIfStopped(abort.signal, () => "about to switch");
         const modules = await reloadedModules(plan.loader);
@@ -724,6 +724,16 @@ async function reloadedModules(loader: ModuleLoader): Promise<ReloadedModules> {
   return modules;
 }
 
+/** The plan's errors in the order of their files and lines, as `aio check` lists them. */
+function sortedErrors(problems: Problems): Error[] {
+  try {
+    problems.throwIfAny();
+  } catch (error) {
+    return error instanceof ConfigErrors ? error.errors : [asError(error)];
+  }
+  return [];
+}
+
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
@@ -734,17 +744,19 @@ function logReload(result: ReloadResult): void {
   if (result.outcome === "reloaded") {
     const servers = result.servers;
     const modules = result.modules;
+    const list = (items: readonly string[] | undefined) =>
+      items && items.length > 0 ? items.join(", ") : "none";
     logger.info(
-      "Reload {seq} done in {seconds} s: modules re-imported {reimported}, new {imported}, kept {kept}; servers kept {serversKept}, started {serversStarted}, stopped {serversStopped}",
+      "Reload {seq} done in {seconds} s. Modules: re-imported {reimported}; new {imported}; kept {kept}. Servers: kept {serversKept}; started {serversStarted}; stopped {serversStopped}",
       {
         seq: result.seq,
         seconds,
-        reimported: modules?.reimported.map(displayUrl) ?? [],
-        imported: modules?.imported.map(displayUrl) ?? [],
+        reimported: list(modules?.reimported.map(displayUrl)),
+        imported: list(modules?.imported.map(displayUrl)),
         kept: modules?.kept ?? 0,
-        serversKept: servers?.kept ?? [],
-        serversStarted: servers?.started ?? [],
-        serversStopped: servers?.stopped ?? [],
+        serversKept: list(servers?.kept),
+        serversStarted: list(servers?.started),
+        serversStopped: list(servers?.stopped),
       },
     );
     return;
