@@ -430,6 +430,7 @@ export class App {
     this.#source = undefined;
     this.#reloadSource = undefined;
     this.#lastReload = undefined;
+    this.#reloadSeq = 0;
     this.#unregisterFlush?.();
     this.#unregisterFlush = undefined;
     await this.#logging.reset();
@@ -511,7 +512,7 @@ export class App {
         abort.signal,
         () => "running the aio-reloading listeners",
       );
-      const plan = await this.#checkReload(source, seq, abort.signal);
+      const plan = await this.#checkReload(source, abort.signal);
       const warnings = plan.problems.sortedWarnings();
       if (plan.problems.failed) {
         this.#failedLoader = plan.loader;
@@ -550,7 +551,6 @@ export class App {
   /** The check step of a reload: the new plan (with its problems), nothing of the app touched. */
   async #checkReload(
     source: ConfigSourceOptions,
-    seq: number,
     signal: AbortSignal,
   ): Promise<Plan> {
     const problems = new Problems();
@@ -558,7 +558,7 @@ export class App {
     problems.collect(() => user = readUserConfig(source));
     // After a failed reload, start from what it imported: a file that has
     // not changed since is not evaluated once more.
-    const loader = (this.#failedLoader ?? this.loader).successor(seq);
+    const loader = (this.#failedLoader ?? this.loader).successor();
     loader.importTimeoutMs = RELOAD_IMPORT_TIMEOUT_MS;
     const plan = await untilAborted(
       prepare(user, {

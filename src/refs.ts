@@ -133,10 +133,21 @@ interface Loaded extends ModuleRecord {
 /** Options for {@linkcode ModuleLoader}'s constructor. */
 export interface ModuleLoaderOptions {
   /**
-   * The reload this loader serves (0 for the start): a changed file is
-   * imported anew as `URL?aio-reload=GENERATION`.
+   * The loader's generation (0 for the start): a changed file is imported
+   * anew as `URL?aio-reload=GENERATION`. Successors take the process's next.
    */
   generation?: number;
+}
+
+const GENERATION_KEY = Symbol.for("aio.loaderGeneration");
+
+/**
+ * The process's next loader generation: never one used before, by any copy
+ * of aio, so a fresh URL is one Deno has not evaluated.
+ */
+function nextGeneration(): number {
+  const slot = globalThis as Record<symbol, number | undefined>;
+  return slot[GENERATION_KEY] = (slot[GENERATION_KEY] ?? 0) + 1;
 }
 
 /** The query parameter that gives a changed file a fresh URL on a reload. */
@@ -167,7 +178,7 @@ const OWN_ENTRIES = new Set(
  * ```
  */
 export class ModuleLoader {
-  /** The reload this loader serves; 0 for the start. */
+  /** The loader's generation: 0 for the start, the process's next for each successor. */
   readonly generation: number;
   readonly #cache = new Map<string, Promise<Loaded>>();
   /** How each import of this loader ended, by URL (absent while pending). */
@@ -191,27 +202,27 @@ export class ModuleLoader {
   }
 
   /**
-   * A loader for reload `generation` that reuses what this one (and the
-   * ones before it) imported: a module is kept (the same exports, not
-   * evaluated again) unless it is a `file:` module whose bytes changed, or
-   * whose import failed; such a file is imported anew under a fresh URL
+   * A loader for a reload that reuses what this one (and the ones before
+   * it) imported: a module is kept (the same exports, not evaluated again)
+   * unless it is a `file:` module whose bytes changed, or whose import
+   * failed; such a file is imported anew under a fresh URL
    * (`file:///app/mod.ts?aio-reload=3`), so its new code runs. `http(s):`,
    * `jsr:` and `npm:` modules are kept (Deno fetched them once). Files that
    * a module imports itself are Deno's: evaluated once per process.
    *
-   * @param generation The reload's number (greater than this loader's).
-   * @returns The new loader; this one is left as it was.
+   * @returns The new loader, of the process's next generation; this one is
+   *   left as it was.
    *
    * @example A reload's loader
    * ```ts
    * import { ModuleLoader } from "./refs.ts";
    * const first = new ModuleLoader();
-   * const next = first.successor(1);
-   * console.log(next.generation); // 1
+   * const next = first.successor();
+   * console.log(next.generation > first.generation); // true
    * ```
    */
-  successor(generation: number): ModuleLoader {
-    const next = new ModuleLoader({ generation });
+  successor(): ModuleLoader {
+    const next = new ModuleLoader({ generation: nextGeneration() });
     for (const [url, record] of this.#known) next.#known.set(url, record);
     for (const url of this.#failed) {
       if (!next.#known.has(url)) next.#known.set(url, {});
