@@ -496,9 +496,13 @@ export class App {
         ...more,
         durationMs: performance.now() - startedAt,
       };
-    if (!this.#running || !source) {
+    if (!this.#running || !this.#scheduler || !source) {
       return finish("failed", [
-        new AioError("nothing to reload: the app is not running"),
+        new AioError(
+          this.#running
+            ? "nothing to reload yet: the app is still starting"
+            : "nothing to reload: the app is not running",
+        ),
       ]);
     }
     const abort = new AbortController();
@@ -643,7 +647,7 @@ export class App {
       this.#draining.add(draining);
       draining.finally(() => this.#draining.delete(draining));
     }
-    this.#scheduler?.update(plan.schedules);
+    this.#scheduler!.update(plan.schedules);
     this.#rewireListeners(plan.listeners);
     this.#plan = plan;
     this.config = plan.config;

@@ -185,6 +185,10 @@ export async function reloadUnderLoad(
     const inAio: number[] = [];
     const durations: number[] = [];
     const rss: number[] = [];
+    const stepsFrom = performance.now();
+    const perSecond = () =>
+      ((rss.at(-1)! - rssLoaded) / ((performance.now() - stepsFrom) / 1000))
+        .toFixed(0);
     if (options.control) {
       for (let step = 1; step <= reloads; step++) {
         await sleep(CONTROL_STEP_MS);
@@ -204,6 +208,7 @@ export async function reloadUnderLoad(
             `${mb(rssStart)} / ${mb(rssLoaded)} / ${mb(rss.at(-1)!)}`,
           "RSS growth per step under load (KB, least squares)": slope(rss)
             .toFixed(0),
+          "RSS growth per second under load (KB)": perSecond(),
         },
         failures: [],
       };
@@ -234,6 +239,8 @@ export async function reloadUnderLoad(
       rss.push(rssKb(aio.child.pid));
       await sleep(random() * 100);
     }
+    const rssPerSecond = perSecond();
+    const reloadSeconds = (performance.now() - stepsFrom) / 1000;
     await sleep(500);
 
     // A broken config under the same load: refused, the old code serves on.
@@ -335,6 +342,8 @@ export async function reloadUnderLoad(
         "RSS growth per reload under load (KB, least squares)": growth.toFixed(
           0,
         ),
+        "RSS growth per second under load (KB)": rssPerSecond,
+        "seconds of reloads": reloadSeconds.toFixed(1),
       },
       failures,
     };
