@@ -410,6 +410,10 @@ export function reloaded() {
 export function started() {
   console.log("STARTED");
 }
+export async function slowStart() {
+  console.log("STARTING");
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}
 `;
 
 Deno.test("SIGHUPs during a reload queue one more reload, never an overlapping one", async () => {
@@ -465,5 +469,20 @@ Deno.test("SIGTERM during a reload wins: the check ends at once, the app stops w
       /Reload 1: a stop came while importing \.\/hang\.ts/,
     );
     match(result.stderr, /INFO\(aio\.app\): Stopped/);
+  });
+});
+
+Deno.test("a SIGHUP during start-up waits: the reload runs once the app has started", async () => {
+  const dir = await tempApp(
+    "[aio]\nshutdown_timeout = 2\n\n[listen/x]\naio-starting = ./slow.ts#slowStart\naio-started = ./slow.ts#started\naio-reloading = ./slow.ts#reloading\naio-reloaded = ./slow.ts#reloaded\n",
+    { "slow.ts": SLOW_RELOADS },
+  );
+  await withApp(dir, [], async (aio) => {
+    await aio.waitFor(/^STARTING$/m);
+    aio.kill("SIGHUP");
+    await aio.waitFor(/^RELOADED 1$/m);
+    const lines = aio.stdout.split("\n").filter((line) => line !== "");
+    deepEqual(lines, ["STARTING", "STARTED", "RELOADING 1", "RELOADED 1"]);
+    match(aio.stderr, /SIGHUP: the reload waits until the app has started/);
   });
 });
