@@ -20,12 +20,15 @@ import type { LoadedModule } from "./modules.ts";
 import { type Plan, prepare } from "./prepare.ts";
 import type { ResolvedListener } from "./listeners.ts";
 import { Scheduler } from "./schedule/mod.ts";
-import { ConfigError } from "./config/errors.ts";
+import { ConfigError, errorAt } from "./config/errors.ts";
 import { getLogger, type Logging, processLogging } from "./logging.ts";
 import { displayUrl, ModuleLoader, type ModuleNamespace } from "./refs.ts";
 import { DEFAULT_SHUTDOWN_TIMEOUT_S } from "./settings.ts";
 import { StartInterrupted, throwIfStopped, untilAborted } from "./interrupt.ts";
 import type { ClusterMember, ClusterNode } from "./cluster/node.ts";
+import type { ClusterSpec } from "./cluster/config.ts";
+import { CLUSTER_SECTION } from "./cluster/section.ts";
+import type { ScheduleDefinition } from "./schedule/mod.ts";
 import { AioError, ConfigErrors } from "./errors.ts";
 import { Coalescing } from "./reload/coalesce.ts";
 import {
@@ -580,12 +583,14 @@ export class App {
       },
     ).finally(() => loader.importTimeoutMs = undefined);
     plan.problems.errors.unshift(...problems.errors);
+    const clusterChange = clusterChanged(this.#plan?.cluster, plan);
+    if (clusterChange) plan.problems.error(clusterChange);
     if (!plan.problems.failed) {
       // What the scheduler refuses (it checks every definition before it
       // changes anything) is refused here, before the switch begins.
       const refused = (() => {
         try {
-          new Scheduler().update(plan.schedules);
+          new Scheduler().update(this.#claimed(plan.schedules));
         } catch (error) {
           return error;
         }
@@ -647,7 +652,7 @@ export class App {
       this.#draining.add(draining);
       draining.finally(() => this.#draining.delete(draining));
     }
-    this.#scheduler!.update(plan.schedules);
+    this.#scheduler!.update(this.#claimed(plan.schedules));
     this.#rewireListeners(plan.listeners);
     this.#plan = plan;
     this.config = plan.config;
@@ -656,6 +661,14 @@ export class App {
     this.#failedLoader = undefined;
     this.#shutdownTimeoutMs = plan.settings.shutdownTimeoutMs;
     return { errors, servers };
+  }
+
+  /** `schedules`, those with `cluster = once` given their claim (as at start). */
+  #claimed(schedules: readonly ScheduleDefinition[]): ScheduleDefinition[] {
+    const cluster = this.#cluster;
+    return cluster
+      ? schedules.map((definition) => cluster.withClaim(definition))
+      : [...schedules];
   }
 
   /** Swaps the config's listeners for `listeners`; listeners code added stay. */
@@ -716,6 +729,32 @@ export class App {
       );
     }
   }
+}
+
+/**
+ * A reload keeps the process's cluster connection: a changed
+ * `[aio/cluster]` section (added, removed, or any option or file it names)
+ * is a problem of the reload, which a restart (or a rolling reload of
+ * worker processes) applies.
+ */
+function clusterChanged(
+  running: ClusterSpec | undefined,
+  plan: Plan,
+): ConfigError | undefined {
+  const next = plan.cluster;
+  const same = (a?: ClusterSpec, b?: ClusterSpec) =>
+    JSON.stringify({ ...a, source: undefined }) ===
+      JSON.stringify({ ...b, source: undefined });
+  if (!running && !next) return undefined;
+  if (running && next && same(running, next)) return undefined;
+  // With errors in the new section, those are the problems to report.
+  if (!next && plan.config.has(CLUSTER_SECTION)) return undefined;
+  const what = !next ? "removed" : !running ? "added" : "changed";
+  const detail =
+    `[${CLUSTER_SECTION}] ${what}: a reload keeps the cluster connection the process started with; restart aio (or, with workers, reload them) to apply it`;
+  return next
+    ? errorAt(next.source, detail)
+    : new ConfigError(detail, { source: plan.userSource ?? "<config>" });
 }
 
 /** What a reload's loader did with the modules. */
