@@ -87,7 +87,20 @@ export const LIFECYCLE_SIGNALS = [
   "aio-stopped",
 ] as const;
 
-/** The signals that bracket each reload ({@linkcode App.reload}), in order. */
+/**
+ * The signals that bracket each reload ({@linkcode App.reload}), in order:
+ * `aio-reloading` as it begins, `aio-reloaded` once it has ended. Each
+ * listener gets the app as its message; `app.lastReload` holds the outcome.
+ *
+ * @example Logging each reload's outcome
+ * ```ts
+ * import { app, RELOAD_SIGNALS } from "@aio/app";
+ * const [, reloaded] = RELOAD_SIGNALS;
+ * app.signals?.listen(reloaded, () => {
+ *   console.log(app.lastReload?.outcome, app.lastReload?.errors.length);
+ * });
+ * ```
+ */
 export const RELOAD_SIGNALS = ["aio-reloading", "aio-reloaded"] as const;
 
 const logger = getLogger("aio.app");
