@@ -14,6 +14,7 @@ import { StartInterrupted } from "../interrupt.ts";
 import { getLogger, reopenLogFiles } from "../logging.ts";
 import { installProcessSignals } from "../process_signals.ts";
 import { StopWatchdog } from "../stop_watchdog.ts";
+import { ProcessReload } from "../reload/process.ts";
 import { DaemonChild } from "../daemon/child.ts";
 import {
   aioCommand,
@@ -74,6 +75,14 @@ async function runInForeground(
   let pidfile: Pidfile | undefined;
   let unpublishCluster: (() => void) | undefined;
   let notifier: AppNotifier | undefined;
+  const reloads = new ProcessReload(app, {
+    // A reload may change shutdown_timeout: the stop's bound follows it.
+    onReload: () =>
+      watchdog?.update({
+        shutdownTimeoutMs: app.shutdownTimeoutMs,
+        pidfile: pidfile?.path,
+      }),
+  });
   // First: from here on no signal an operator sends can kill aio uncleanly.
   installProcessSignals({
     stop(signal) {
@@ -87,11 +96,13 @@ async function runInForeground(
         { signal },
       );
       watchdog?.stopBegan();
+      reloads.stopping();
       stop.abort();
     },
     force() {
       console.error("aio: error: second signal during stop, exiting now");
       unpublishCluster?.();
+      reloads.releasePidfile();
       pidfile?.release();
       exitAfterFlush(app, ExitCode.FAILURE);
     },
@@ -99,6 +110,8 @@ async function runInForeground(
       await reopenLogFiles();
       logger.info("{signal}: log files reopened", { signal });
     },
+    // SIGHUP: reopen the log files, then reload (held until started).
+    reload: () => reloads.signal("SIGHUP"),
     ignored(signal) {
       logger.warning("{signal} ignored: aio gives it no meaning", { signal });
     },
@@ -121,6 +134,7 @@ async function runInForeground(
     const path = daemon?.pidfilePath ?? pidfileOption;
     if (path !== undefined) {
       pidfile = daemon ? await daemon.acquire() : await Pidfile.acquire(path);
+      reloads.holdPidfile(pidfile.path);
       watchdog?.update({
         shutdownTimeoutMs: app.shutdownTimeoutMs,
         pidfile: pidfile.path,
@@ -140,6 +154,7 @@ async function runInForeground(
     }
     daemon?.started();
     startReported = daemon !== undefined;
+    reloads.started();
     await aborted(stop.signal);
     await app.stop();
     return ExitCode.OK;
@@ -160,6 +175,7 @@ async function runInForeground(
     unpublishCluster?.();
     // Last: sends what is queued (STOPPING=1, a failure's status).
     await notifier?.close(app.signals);
+    reloads.releasePidfile();
     pidfile?.release();
     // A report of a start is read by the launcher at once; one still here
     // had no reader. (A failure's report is read after this process exits.)

@@ -54,9 +54,10 @@ export const COMMAND_SPECS: Readonly<Record<BuiltinCommandName, CommandSpec>> =
         `Imports the config's modules, wires its listeners, starts its servers and
 schedules, and runs until SIGINT, SIGTERM or SIGQUIT; then stops within
 [aio] shutdown_timeout (a second signal 500 ms or more after the first forces
-exit 1). SIGHUP and SIGUSR1 reopen the log files. With -d it runs in the
-background and returns once the app has started (exit 0) or failed (its error
-and exit code); its output goes to [aio] daemon_log (default
+exit 1). SIGHUP reopens the log files and reloads the config and the changed
+modules (as aio reload does); SIGUSR1 reopens the log files. With -d it runs
+in the background and returns once the app has started (exit 0) or failed
+(its error and exit code); its output goes to [aio] daemon_log (default
 ${DEFAULT_DAEMON_LOG}).`,
       options: [
         {
@@ -302,6 +303,37 @@ it has exited; 1 when nothing runs, or when it still runs after the wait.`,
         [
           "aio stop --pidfile /run/app.pid",
           "stop the one that holds that pidfile",
+        ],
+      ],
+    }),
+    reload: defineCommand({
+      name: "reload",
+      summary: "Reload the running app's config and changed modules",
+      description:
+        `Sends SIGHUP to the aio that holds the pidfile (checked by its lock) and
+waits for the outcome: the new config and the changed modules are checked as
+aio check would, then switched to without refusing a connection. Prints
+reloaded (exit 0), or each problem in one line while the old app runs on
+(exit 78 when the new config is bad, 1 for any other failure). Exit 1 when
+nothing runs, or no outcome comes within the wait.`,
+      options: [
+        {
+          long: "--pidfile",
+          values: ["PATH"],
+          help: `the pidfile (default [aio] pidfile, else ${DEFAULT_PIDFILE})`,
+        },
+        {
+          long: "--timeout",
+          values: ["SECONDS"],
+          help:
+            "how long to wait for the outcome (default 2 x [aio] shutdown_timeout + 15)",
+        },
+      ],
+      examples: [
+        ["aio reload", "reload the app aio run -d started here"],
+        [
+          "aio reload --pidfile /run/app.pid",
+          "reload the one that holds that pidfile",
         ],
       ],
     }),

@@ -1,0 +1,125 @@
+/**
+ * `aio reload`: SIGHUP to the aio that holds the pidfile, then wait for
+ * the outcome it writes beside the pidfile (`daemon/reload_outcome.ts`)
+ * and print it: `reloaded` (exit 0), or each problem in one line as `aio
+ * check` prints them (exit 78 when the new config is at fault, 1 for any
+ * other failure). Exit 1 when nothing runs, or no outcome comes in time.
+ *
+ * @module
+ */
+
+import { AioError, ExitCode, UsageError } from "../errors.ts";
+import { PidfileProbe } from "../daemon/pidfile.ts";
+import {
+  answersSignal,
+  printedLine,
+  readReloadOutcome,
+  type ReloadOutcome,
+  RUNTIME_ERROR_PREFIX,
+} from "../daemon/reload_outcome.ts";
+import { daemonSettings } from "../daemon/target.ts";
+import type { Command, CommandContext } from "./types.ts";
+import { parseArgs } from "./_args.ts";
+import { COMMAND_SPECS } from "./specs.ts";
+
+/**
+ * What `aio reload` waits beyond twice `shutdown_timeout` (the listeners
+ * of `aio-reloading` and `aio-reloaded` may take that long), in ms: a
+ * module import that hangs fails the reload after 10 s.
+ */
+export const RELOAD_MARGIN_MS = 15_000;
+const POLL_MS = 25;
+
+/** The `reload` command. */
+export const reloadCommand: Command = {
+  description: COMMAND_SPECS.reload.summary,
+  async run(args: string[], context: CommandContext): Promise<number> {
+    const parsed = parseArgs(COMMAND_SPECS.reload, args);
+    const explicitPidfile = parsed.value("--pidfile");
+    const explicitTimeout = seconds(parsed.value("--timeout"));
+    const settings =
+      explicitPidfile !== undefined && explicitTimeout !== undefined
+        ? undefined
+        : daemonSettings(context.source);
+    const path = explicitPidfile ?? settings!.pidfile;
+    const timeoutMs = explicitTimeout !== undefined
+      ? explicitTimeout * 1000
+      : 2 * settings!.shutdownTimeoutMs + RELOAD_MARGIN_MS;
+    const probe = await PidfileProbe.open(path);
+    try {
+      const pid = runningPid(probe);
+      const before = await readReloadOutcome(path);
+      Deno.kill(pid, "SIGHUP");
+      const outcome = await waitForOutcome(probe, before, pid, timeoutMs);
+      if (outcome.outcome === "reloaded") {
+        console.log("reloaded");
+        return ExitCode.OK;
+      }
+      for (const line of outcome.errors) console.error(printedLine(line));
+      const configFault = outcome.errors.some((line) =>
+        !line.startsWith(RUNTIME_ERROR_PREFIX)
+      );
+      return configFault ? ExitCode.CONFIG : ExitCode.FAILURE;
+    } finally {
+      probe.close();
+    }
+  },
+};
+
+/** The pid holding the pidfile's lock; an {@linkcode AioError} when nothing runs. */
+function runningPid(probe: PidfileProbe): number {
+  const { state, path } = probe;
+  if (state.state === "absent") {
+    throw new AioError(`not running (no pidfile at ${path})`);
+  }
+  if (state.state === "stale") {
+    throw new AioError(
+      `not running (${path} is stale: ${
+        state.pid === undefined ? "no pid" : `pid ${state.pid}`
+      } holds no lock on it)`,
+    );
+  }
+  if (state.pid === undefined) {
+    throw new AioError(
+      `${path} is locked by a process that has not written its pid yet; try again`,
+    );
+  }
+  return state.pid;
+}
+
+/** Polls the outcome file until `pid` answers, exits, or `timeoutMs` passes. */
+async function waitForOutcome(
+  probe: PidfileProbe,
+  before: ReloadOutcome | undefined,
+  pid: number,
+  timeoutMs: number,
+): Promise<ReloadOutcome> {
+  const deadline = performance.now() + timeoutMs;
+  while (true) {
+    const outcome = await readReloadOutcome(probe.path);
+    if (answersSignal(outcome, before, pid)) return outcome;
+    if (await probe.waitForRelease(0)) {
+      throw new AioError(`pid ${pid} exited before it reported the reload`);
+    }
+    if (performance.now() >= deadline) {
+      throw new AioError(
+        `pid ${pid} reported no reload within ${
+          timeoutMs / 1000
+        } s (see its log)`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/** `--timeout SECONDS`, above 0; undefined when not given. */
+function seconds(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (value.trim() === "" || !Number.isFinite(number) || number <= 0) {
+    throw new UsageError(
+      `argument --timeout: expected seconds above 0, got '${value}'`,
+    );
+  }
+  return number;
+}
