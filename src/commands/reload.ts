@@ -8,6 +8,7 @@
  * @module
  */
 
+import { sendSignal } from "../daemon/signal_process.ts";
 import { AioError, ExitCode, UsageError } from "../errors.ts";
 import { PidfileProbe } from "../daemon/pidfile.ts";
 import {
@@ -49,7 +50,7 @@ export const reloadCommand: Command = {
     try {
       const pid = runningPid(probe);
       const before = await readReloadOutcome(path);
-      Deno.kill(pid, "SIGHUP");
+      await sendSignal(pid, "SIGHUP");
       const outcome = await waitForOutcome(probe, before, pid, timeoutMs);
       if (outcome.outcome === "reloaded") {
         console.log("reloaded");
