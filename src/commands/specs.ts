@@ -97,9 +97,13 @@ ${DEFAULT_DAEMON_LOG}).`,
         "aio config [-f FILE] [--lock-timeout SECONDS] --unset SECTION:OPTION",
       ],
       description:
-        `Shows the whole config (aio's defaults, then the user config, interpolated),
-one section's options (DEFAULT's included), or one value; or sets or removes
-a value in a config file, keeping every other byte of it.`,
+        `Shows the whole config as aio run uses it, interpolated: aio's defaults, the
+user config, each module's defaults ([aio] modules are imported for them), the
+user config again, and logging.conf over the logging sections; or one
+section's options (DEFAULT's included), or one value. Or sets or removes a
+value in a config file, keeping every other byte of it: -s and --unset write
+the user config (or -f FILE), never a module's defaults; a value a module's
+defaults set is overridden by setting it in the user config.`,
       options: [
         {
           long: "--file",
