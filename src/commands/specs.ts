@@ -224,7 +224,8 @@ it: the binary runs the app on a machine without Deno.`,
 read the config and its modules, listen on its servers' addresses (a UDP
 server's replies included), write its log files and read the environment
 variables it names. -d adds what aio run -d needs; it is not the default
-because running sh is as wide as --allow-run.`,
+because running sh is as wide as --allow-run. The config is checked first, as
+aio check checks it: one with problems gets them, and exit 78, no flags.`,
       options: [{
         long: "--detach",
         short: "-d",
@@ -247,12 +248,15 @@ because running sh is as wide as --allow-run.`,
       summary: "Print a systemd unit that runs this app",
       description:
         `Prints a systemd service unit for this app (Type=notify, reload on SIGHUP,
-the narrowest deno permissions, a sandbox). Save it as NAME.service.`,
+the narrowest deno permissions, a sandbox). Save it as NAME.service. The
+config is checked first, as aio check checks it: one with problems gets them,
+and exit 78, no unit.`,
       options: [
         {
           long: "--name",
           values: ["NAME"],
-          help: "the unit name (default: the working directory's name)",
+          help:
+            "the unit name, with or without .service (default: the working directory's name)",
         },
         {
           long: "--user",
