@@ -18,6 +18,9 @@ import type { Command, CommandContext } from "./types.ts";
 import { hasLoggingConf, LOGGING_CONF } from "../config/logging_conf.ts";
 import { IMPORT_TIMEOUT_MS, printWarnings } from "./_prepared.ts";
 
+/** How long `aio check` lets one module import (ms): {@linkcode IMPORT_TIMEOUT_MS}, by its earlier name. */
+export const CHECK_IMPORT_TIMEOUT_MS = IMPORT_TIMEOUT_MS;
+
 /** The `check` command: exit 0 when the config is sound, 78 with every problem listed when not. */
 export const checkCommand: Command = {
   description: COMMAND_SPECS.check.summary,
