@@ -6,7 +6,7 @@
  */
 
 import type { ConfigParser } from "./config/config_parser.ts";
-import type { ModuleDefaults } from "./config/layers.ts";
+import { aioConfigSource, type ModuleDefaults } from "./config/layers.ts";
 import { errorAt } from "./config/errors.ts";
 import { Problems } from "./config/problems.ts";
 import { decodeConfig } from "./config/read_file.ts";
@@ -96,7 +96,10 @@ export async function loadModules(
       ));
       continue;
     }
-    layers.push({ text: exports.aioConfig, source: `${specifier}#aioConfig` });
+    layers.push({
+      text: exports.aioConfig,
+      source: aioConfigSource(specifier),
+    });
   }
   if (!options.problems) problems.throwIfAny();
   return { modules, layers };

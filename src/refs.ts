@@ -5,6 +5,7 @@
  */
 
 import { ConfigError, type ValueSource } from "./config/errors.ts";
+import { isAioConfigSource } from "./config/layers.ts";
 import { AioError } from "./errors.ts";
 import { findImportMap, resolveImport } from "./import_map.ts";
 
@@ -106,9 +107,13 @@ export function baseUrlOf(sourceFile: string): URL {
   return new URL(encodePath(sourceFile), cwd);
 }
 
-/** Whether a source name is a real file (not a string, a default or a URL). */
+/**
+ * Whether a source name is a real file: not a string (`<string>`), aio's
+ * defaults, the command line, a URL other than `file:`, nor a module's
+ * `aioConfig` export (`SPECIFIER#aioConfig`, a layer read from code).
+ */
 export function isFileSource(sourceFile: string): boolean {
-  return !sourceFile.startsWith("<") &&
+  return !sourceFile.startsWith("<") && !isAioConfigSource(sourceFile) &&
     (!SCHEME.test(sourceFile) || sourceFile.startsWith("file:"));
 }
 

@@ -97,9 +97,13 @@ ${DEFAULT_DAEMON_LOG}).`,
         "aio config [-f FILE] [--lock-timeout SECONDS] --unset SECTION:OPTION",
       ],
       description:
-        `Shows the whole config (aio's defaults, then the user config, interpolated),
-one section's options (DEFAULT's included), or one value; or sets or removes
-a value in a config file, keeping every other byte of it.`,
+        `Shows the whole config as aio run uses it, interpolated: aio's defaults, the
+user config, each module's defaults ([aio] modules are imported for them), the
+user config again, and logging.conf over the logging sections; or one
+section's options (DEFAULT's included), or one value. Or sets or removes a
+value in a config file, keeping every other byte of it: -s and --unset write
+the user config (or -f FILE), never a module's defaults; a value a module's
+defaults set is overridden by setting it in the user config.`,
       options: [
         {
           long: "--file",
@@ -220,7 +224,8 @@ it: the binary runs the app on a machine without Deno.`,
 read the config and its modules, listen on its servers' addresses (a UDP
 server's replies included), write its log files and read the environment
 variables it names. -d adds what aio run -d needs; it is not the default
-because running sh is as wide as --allow-run.`,
+because running sh is as wide as --allow-run. The config is checked first, as
+aio check checks it: one with problems gets them, and exit 78, no flags.`,
       options: [{
         long: "--detach",
         short: "-d",
@@ -243,12 +248,15 @@ because running sh is as wide as --allow-run.`,
       summary: "Print a systemd unit that runs this app",
       description:
         `Prints a systemd service unit for this app (Type=notify, reload on SIGHUP,
-the narrowest deno permissions, a sandbox). Save it as NAME.service.`,
+the narrowest deno permissions, a sandbox). Save it as NAME.service. The
+config is checked first, as aio check checks it: one with problems gets them,
+and exit 78, no unit.`,
       options: [
         {
           long: "--name",
           values: ["NAME"],
-          help: "the unit name (default: the working directory's name)",
+          help:
+            "the unit name, with or without .service (default: the working directory's name)",
         },
         {
           long: "--user",

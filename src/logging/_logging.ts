@@ -19,7 +19,7 @@ import {
 } from "@logtape/logtape";
 import type { ConfigParser } from "../config/config_parser.ts";
 import { ConfigError, errorAt } from "../config/errors.ts";
-import { decodeConfig } from "../config/read_file.ts";
+import { withLoggingConf } from "../config/logging_conf.ts";
 import {
   compileTextFormatter,
   jsonFormatter,
@@ -36,9 +36,6 @@ import {
   type FileSink,
   type WritableLike,
 } from "./_sinks.ts";
-
-/** The file read on top of the config for its logging sections, as the original aio.app did. */
-export const LOGGING_CONF = "logging.conf";
 
 /** Options for {@linkcode Logging.configure} and {@linkcode Logging.validate}. */
 export interface ConfigureLoggingOptions {
@@ -60,6 +57,13 @@ export interface ConfigureLoggingOptions {
    */
   loggingConf?: string | null;
 }
+
+// Kept here too for the importers that know logging by this module.
+export {
+  hasLoggingConf,
+  LOGGING_CONF,
+  withLoggingConf,
+} from "../config/logging_conf.ts";
 
 const META_FORMAT = "%(asctime)s %(levelname)s(%(name)s): %(message)s";
 const META_SINK = "aio:logtape-meta";
@@ -206,46 +210,6 @@ const LOGGING_KEY = Symbol.for("aio.logging");
 export function processLogging(): Logging {
   const slot = globalThis as Record<symbol, Logging | undefined>;
   return slot[LOGGING_KEY] ??= new Logging();
-}
-
-/**
- * `config` with `logging.conf` read on top of a copy, when that file
- * exists: its options win, option by option, as the original's
- * `start_logging` read it last.
- *
- * @throws {ConfigError} when `logging.conf` cannot be read or parsed
- */
-export function withLoggingConf(
-  config: ConfigParser,
-  path: string | null = LOGGING_CONF,
-): ConfigParser {
-  if (path === null) return config;
-  let bytes: Uint8Array;
-  try {
-    bytes = Deno.readFileSync(path);
-  } catch (error) {
-    // Missing, or not ours to look at (no --allow-read for it): as absent.
-    if (
-      error instanceof Deno.errors.NotFound ||
-      error instanceof Deno.errors.NotCapable
-    ) return config;
-    throw new ConfigError(
-      `Cannot read logging config: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
-      { source: path, kind: "ReadError", cause: error },
-    );
-  }
-  return config.clone().readString(decodeConfig(bytes, path), path);
-}
-
-/** Whether a `logging.conf` is there to be read on top of the config (for `aio check`'s list of files read). */
-export function hasLoggingConf(path: string = LOGGING_CONF): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
 }
 
 function sinkId(key: string): string {
