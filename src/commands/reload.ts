@@ -36,16 +36,18 @@ export const reloadCommand: Command = {
   description: COMMAND_SPECS.reload.summary,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseArgs(COMMAND_SPECS.reload, args);
-    const explicitPidfile = parsed.value("--pidfile");
     const explicitTimeout = seconds(parsed.value("--timeout"));
-    const settings =
-      explicitPidfile !== undefined && explicitTimeout !== undefined
-        ? undefined
-        : daemonSettings(context.source);
-    const path = explicitPidfile ?? settings!.pidfile;
+    // A broken config is a warning here: the daemon is still signalled, and
+    // its reload reports the problem (exit 78) while it runs on.
+    const settings = daemonSettings(context.source, {
+      pidfile: parsed.value("--pidfile"),
+      shutdownTimeoutMs: explicitTimeout && explicitTimeout * 1000,
+    });
+    if (settings.warning) console.error(settings.warning);
+    const path = settings.pidfile;
     const timeoutMs = explicitTimeout !== undefined
       ? explicitTimeout * 1000
-      : 2 * settings!.shutdownTimeoutMs + RELOAD_MARGIN_MS;
+      : 2 * settings.shutdownTimeoutMs + RELOAD_MARGIN_MS;
     const probe = await PidfileProbe.open(path);
     try {
       const pid = runningPid(probe);
