@@ -42,6 +42,8 @@ export interface DaemonSettings {
    * read); undefined when the config was sound.
    */
   warning?: string;
+  /** The problem the warning names first. */
+  problem?: ConfigError;
 }
 
 /**
@@ -92,6 +94,7 @@ export function daemonSettings(
   return {
     pidfile,
     shutdownTimeoutMs,
+    problem: problems[0],
     warning: `aio: warning: ${problems[0].message}${more}; going on with ${
       used.join(" and ")
     }`,
