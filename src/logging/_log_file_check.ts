@@ -31,7 +31,11 @@ export function checkLogFileOpens(path: string): void {
   try {
     info = Deno.statSync(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
+    // Missing, or a file stands where one of its directories should.
+    if (
+      error instanceof Deno.errors.NotFound ||
+      error instanceof Deno.errors.NotADirectory
+    ) {
       const blocker = creationBlocker(dirname(path));
       if (blocker !== undefined) {
         throw new Error(`'${blocker}' is not a directory`);
