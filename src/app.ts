@@ -56,7 +56,17 @@ export interface AppPrepareOptions {
   signal?: AbortSignal;
   /** How long one module may take to import before it is a config error (ms); unset, no limit. */
   importTimeoutMs?: number;
+  /**
+   * Open the config's log files (default true). With false, nothing is
+   * created: each log file is only checked to be openable (a problem is
+   * reported at its `args` line, as when opening fails) and logging goes
+   * to the stream handlers alone. For commands that only read the config.
+   */
+  openLogFiles?: boolean;
 }
+
+/** Options for {@linkcode App.load}. */
+export type AppLoadOptions = Pick<AppPrepareOptions, "openLogFiles">;
 
 /** Options for {@linkcode App.start}. */
 export interface AppStartOptions {
@@ -230,11 +240,15 @@ export class App {
    * the problems found on the way: what commands that run no part need.
    *
    * @param source Where the user config comes from.
+   * @param options Whether to open the log files (default true).
    * @returns The layered config.
    * @ignore
    */
-  async load(source: ConfigSourceOptions): Promise<ConfigParser> {
-    const plan = await this.#prepare(source, "modules");
+  async load(
+    source: ConfigSourceOptions,
+    options: AppLoadOptions = {},
+  ): Promise<ConfigParser> {
+    const plan = await this.#prepare(source, "modules", options);
     plan.problems.throwIfAny();
     return plan.config;
   }
@@ -244,7 +258,7 @@ export class App {
     stage: "modules" | "all",
     options: AppPrepareOptions = {},
   ): Promise<Plan> {
-    const { signal } = options;
+    const { signal, openLogFiles = true } = options;
     const loader = this.loader;
     throwIfStopped(signal, () => "reading the config");
     let user: UserConfig | undefined;
@@ -259,7 +273,7 @@ export class App {
         loader,
         publicModule: this.publicModule,
         beforeImport: async (config) => {
-          await this.#configureLogging(config, source);
+          await this.#configureLogging(config, source, openLogFiles);
         },
         stage,
         overrides: source.overrides,
@@ -273,7 +287,11 @@ export class App {
       },
     ).finally(() => loader.importTimeoutMs = undefined);
     plan.problems.errors.unshift(...problems.errors);
-    const unopened = await this.#configureLogging(plan.config, source);
+    const unopened = await this.#configureLogging(
+      plan.config,
+      source,
+      openLogFiles,
+    );
     if (unopened) plan.problems.error(unopened);
     this.#plan = plan;
     this.#source = source;
@@ -288,11 +306,12 @@ export class App {
    * Sets logging up from `config`, or from the built-in defaults when its
    * logging sections are at fault (they are reported with the rest).
    * Returns the error of a log file that could not be opened (not one of
-   * those: opening is the only way to find it).
+   * those: opening, or with `openFiles` false checking, finds it).
    */
   async #configureLogging(
     config: ConfigParser,
     source: ConfigSourceOptions,
+    openFiles: boolean,
   ): Promise<ConfigError | undefined> {
     const logging = this.#logging;
     const defaults = () =>
@@ -304,7 +323,7 @@ export class App {
       return undefined;
     }
     try {
-      await logging.configure(config);
+      await logging.configure(config, { openFiles });
       return undefined;
     } catch (error) {
       await defaults();

@@ -33,6 +33,8 @@ export function printWarnings(problems: Problems): void {
 export async function prepareChecked(context: CommandContext): Promise<Plan> {
   const plan = await context.app.prepare(context.source, {
     importTimeoutMs: IMPORT_TIMEOUT_MS,
+    // These commands only read: the log files are checked, not created.
+    openLogFiles: false,
   });
   printWarnings(plan.problems);
   plan.problems.throwIfAny();

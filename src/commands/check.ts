@@ -43,6 +43,8 @@ export const checkCommand: Command = {
     try {
       const plan = await app.prepare(source, {
         importTimeoutMs: IMPORT_TIMEOUT_MS,
+        // Checks the log files, creating none: a check writes nothing.
+        openLogFiles: false,
       });
       const read = [...new Set(plan.config.files)].filter((file) =>
         file !== DEFAULTS_SOURCE && file !== OVERRIDES_SOURCE

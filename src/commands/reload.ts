@@ -19,6 +19,8 @@ import {
   RUNTIME_ERROR_PREFIX,
 } from "../daemon/reload_outcome.ts";
 import { daemonSettings } from "../daemon/target.ts";
+import { type ConfigError, formatSource } from "../config/errors.ts";
+import { absolutePath } from "../paths.ts";
 import type { Command, CommandContext } from "./types.ts";
 import { parseArgs } from "./_args.ts";
 import { COMMAND_SPECS } from "./specs.ts";
@@ -36,22 +38,33 @@ export const reloadCommand: Command = {
   description: COMMAND_SPECS.reload.summary,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseArgs(COMMAND_SPECS.reload, args);
-    const explicitPidfile = parsed.value("--pidfile");
     const explicitTimeout = seconds(parsed.value("--timeout"));
-    const settings =
-      explicitPidfile !== undefined && explicitTimeout !== undefined
-        ? undefined
-        : daemonSettings(context.source);
-    const path = explicitPidfile ?? settings!.pidfile;
+    // A broken config is a warning here: the daemon is still signalled, and
+    // its reload reports the problem (exit 78) while it runs on.
+    const settings = daemonSettings(context.source, {
+      pidfile: parsed.value("--pidfile"),
+      shutdownTimeoutMs: explicitTimeout && explicitTimeout * 1000,
+    });
+    const path = settings.pidfile;
     const timeoutMs = explicitTimeout !== undefined
       ? explicitTimeout * 1000
-      : 2 * settings!.shutdownTimeoutMs + RELOAD_MARGIN_MS;
+      : 2 * settings.shutdownTimeoutMs + RELOAD_MARGIN_MS;
     const probe = await PidfileProbe.open(path);
     try {
-      const pid = runningPid(probe);
-      const before = await readReloadOutcome(path);
-      await sendSignal(pid, "SIGHUP");
-      const outcome = await waitForOutcome(probe, before, pid, timeoutMs);
+      let outcome: ReloadOutcome;
+      try {
+        const pid = runningPid(probe);
+        const before = await readReloadOutcome(path);
+        await sendSignal(pid, "SIGHUP");
+        outcome = await waitForOutcome(probe, before, pid, timeoutMs);
+      } catch (error) {
+        if (settings.warning) console.error(settings.warning);
+        throw error;
+      }
+      // Said once: not again when the process reports the same problem.
+      if (settings.warning && !reports(outcome, settings.problem)) {
+        console.error(settings.warning);
+      }
       if (outcome.outcome === "reloaded") {
         console.log("reloaded");
         return ExitCode.OK;
@@ -66,6 +79,18 @@ export const reloadCommand: Command = {
     }
   },
 };
+
+/** Whether `outcome` lists `problem` (the process names its config by its absolute path). */
+function reports(
+  outcome: ReloadOutcome,
+  problem: ConfigError | undefined,
+): boolean {
+  if (problem === undefined) return false;
+  const at = (file: string) =>
+    `${formatSource(file, problem.line)}: ${problem.detail}`;
+  const lines = new Set([at(problem.source), at(absolutePath(problem.source))]);
+  return outcome.errors.some((line) => lines.has(line));
+}
 
 /** The pid holding the pidfile's lock; an {@linkcode AioError} when nothing runs. */
 function runningPid(probe: PidfileProbe): number {

@@ -229,6 +229,9 @@ async function detach(
       command,
       pidfile,
       daemonLog: settings.daemonLog,
+      daemonLogSource: plan.config.has("aio", "daemon_log")
+        ? plan.config.source("aio", "daemon_log")
+        : undefined,
       deadline,
       startTimeoutS: options.startTimeoutS,
       shutdownTimeoutMs: settings.shutdownTimeoutMs,

@@ -31,8 +31,13 @@ export const statusCommand: Command = {
   description: COMMAND_SPECS.status.summary,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseArgs(COMMAND_SPECS.status, args);
-    const path = parsed.value("--pidfile") ??
-      daemonSettings(context.source).pidfile;
+    // A broken config is a warning here: the daemon's state is still told.
+    const settings = daemonSettings(context.source, {
+      pidfile: parsed.value("--pidfile"),
+      needsTimeout: false,
+    });
+    if (settings.warning) console.error(settings.warning);
+    const path = settings.pidfile;
     const probe = await PidfileProbe.open(path);
     probe.close();
     const { state } = probe;

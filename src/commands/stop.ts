@@ -22,16 +22,17 @@ export const stopCommand: Command = {
   description: COMMAND_SPECS.stop.summary,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseArgs(COMMAND_SPECS.stop, args);
-    const explicitPidfile = parsed.value("--pidfile");
     const explicitTimeout = seconds("--timeout", parsed.value("--timeout"));
-    const settings =
-      explicitPidfile !== undefined && explicitTimeout !== undefined
-        ? undefined
-        : daemonSettings(context.source);
-    const path = explicitPidfile ?? settings!.pidfile;
+    // A broken config is a warning here: nothing may keep aio from stopping.
+    const settings = daemonSettings(context.source, {
+      pidfile: parsed.value("--pidfile"),
+      shutdownTimeoutMs: explicitTimeout && explicitTimeout * 1000,
+    });
+    if (settings.warning) console.error(settings.warning);
+    const path = settings.pidfile;
     const timeoutMs = explicitTimeout !== undefined
       ? explicitTimeout * 1000
-      : settings!.shutdownTimeoutMs + WATCHDOG_GRACE_MS + STOP_MARGIN_MS;
+      : settings.shutdownTimeoutMs + WATCHDOG_GRACE_MS + STOP_MARGIN_MS;
     const probe = await PidfileProbe.open(path);
     try {
       const { state } = probe;

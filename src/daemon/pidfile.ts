@@ -77,7 +77,11 @@ export class Pidfile {
    */
   static async acquire(path: string): Promise<Pidfile> {
     const absolute = absolutePath(path);
-    await Deno.mkdir(parentDir(absolute), { recursive: true });
+    await Deno.mkdir(parentDir(absolute), { recursive: true }).catch((
+      error,
+    ) => {
+      throw cannotCreate(path, error);
+    });
     // A holder that exits unlinks the file while it still holds the lock;
     // one that opened the old file just before may then lock a file that is
     // no longer at the path. Such a lock is worthless: try again.
@@ -87,6 +91,8 @@ export class Pidfile {
         write: true,
         create: true,
         mode: PIDFILE_MODE,
+      }).catch((error) => {
+        throw cannotCreate(path, error);
       });
       if (!await tryLockFor(file)) {
         const pid = await waitForPid(file);
@@ -124,6 +130,14 @@ export class Pidfile {
   }
 }
 
+/** The pidfile `path` cannot be created: one line naming it (a permission aio lacks keeps its own error). */
+function cannotCreate(path: string, error: unknown): unknown {
+  if (error instanceof Deno.errors.NotCapable) return error;
+  const reason = (error instanceof Error ? error.message : String(error))
+    .replace(/ \(os error \d+\)/, "");
+  return new AioError(`cannot create the pidfile ${path}: ${reason}`);
+}
+
 /** What a pidfile says, read from outside (`aio stop`, `aio status`, `aio run -d`). */
 export type PidfileState =
   | { state: "absent" }
@@ -158,7 +172,11 @@ export class PidfileProbe {
     try {
       file = await Deno.open(path, { read: true });
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
+      // A file where its directory should be: there is no pidfile either.
+      if (
+        error instanceof Deno.errors.NotFound ||
+        error instanceof Deno.errors.NotADirectory
+      ) {
         return new PidfileProbe(path, { state: "absent" }, undefined);
       }
       throw error;

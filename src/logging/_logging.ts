@@ -27,6 +27,7 @@ import {
 } from "./_format.ts";
 import { FastLogger } from "./_logger.ts";
 import { LogFile } from "./_log_file.ts";
+import { checkLogFileOpens } from "./_log_file_check.ts";
 import { describeError } from "./_write_errors.ts";
 import { type HandlerPlan, type LoggingPlan, planLogging } from "./_plan.ts";
 import {
@@ -56,6 +57,14 @@ export interface ConfigureLoggingOptions {
    * `logging.conf` in the working directory; `null` reads none).
    */
   loggingConf?: string | null;
+  /**
+   * Open the log files of the FileHandler family (default true). With
+   * false, nothing is created or written: each file is only checked to be
+   * openable (see `_log_file_check.ts`) and its handler drops its records,
+   * so logging goes to the stream handlers alone. For the commands that
+   * only read (`aio check`, `aio permissions`, `aio unit`).
+   */
+  openFiles?: boolean;
 }
 
 // Kept here too for the importers that know logging by this module.
@@ -120,8 +129,8 @@ export class Logging {
 
   /**
    * Configures LogTape from the logging sections, replacing any earlier
-   * configuration. Log files
-   * (and their directories) are created here, unless a handler delays it.
+   * configuration. Log files (and their directories) are created here,
+   * unless a handler delays it or `options.openFiles` is false.
    *
    * @throws {ConfigError} for the first mistake in the sections, or a log
    *   file that cannot be opened; the earlier configuration then stays.
@@ -136,16 +145,19 @@ export class Logging {
     if (errors.length > 0) throw errors[0];
     const stdout = options.stdout ?? Deno.stdout;
     const stderr = options.stderr ?? Deno.stderr;
-    const files = openFiles(plan, stderr);
+    const open = options.openFiles ?? true;
+    const files = open ? openFiles(plan, stderr) : checkFiles(plan);
     const sinks: Record<string, Sink> = {};
     for (const key of plan.usedHandlers) {
       const handler = plan.handlers.get(key)!;
-      sinks[sinkId(key)] = createSink(handler, {
-        stdout,
-        stderr,
-        color: options.color,
-        files,
-      });
+      sinks[sinkId(key)] = !open && handler.kind === "file"
+        ? createNullSink()
+        : createSink(handler, {
+          stdout,
+          stderr,
+          color: options.color,
+          files,
+        });
     }
     sinks[META_SINK] = createStreamSink(
       stderr,
@@ -246,21 +258,51 @@ function openFiles(
   stderr: WritableLike,
 ): Map<string, LogFile> {
   const opened = new Map<string, LogFile>();
-  for (const key of plan.usedHandlers) {
-    const handler = plan.handlers.get(key)!;
-    if (handler.kind !== "file") continue;
+  for (const [key, handler] of fileHandlers(plan)) {
     try {
       opened.set(key, new LogFile(handler.file, { stderr }));
     } catch (error) {
       for (const file of opened.values()) file.close();
-      const reason = describeError(error);
-      throw errorAt(
-        handler.argsSource,
-        `[handler_${key}] args: cannot open log file '${handler.file.path}': ${reason}`,
-      );
+      throw cannotOpen(key, handler, error);
     }
   }
   return opened;
+}
+
+/** Checks that each log file could be opened, creating nothing; opens none. */
+function checkFiles(plan: LoggingPlan): Map<string, LogFile> {
+  for (const [key, handler] of fileHandlers(plan)) {
+    try {
+      checkLogFileOpens(handler.file.path);
+    } catch (error) {
+      throw cannotOpen(key, handler, error);
+    }
+  }
+  return new Map();
+}
+
+type FileHandlerPlan = HandlerPlan & { kind: "file" };
+
+function* fileHandlers(
+  plan: LoggingPlan,
+): Generator<[string, FileHandlerPlan]> {
+  for (const key of plan.usedHandlers) {
+    const handler = plan.handlers.get(key)!;
+    if (handler.kind === "file") yield [key, handler];
+  }
+}
+
+function cannotOpen(
+  key: string,
+  handler: FileHandlerPlan,
+  error: unknown,
+): ConfigError {
+  return errorAt(
+    handler.argsSource,
+    `[handler_${key}] args: cannot open log file '${handler.file.path}': ${
+      describeError(error)
+    }`,
+  );
 }
 
 interface SinkContext {

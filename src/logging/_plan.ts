@@ -27,6 +27,7 @@ import {
   HandlerArgsError,
 } from "./_handler_args.ts";
 import type { LogFileSpec } from "./_log_file.ts";
+import { creationBlocker } from "./_log_file_check.ts";
 
 /** A `[formatter_*]` section. */
 export interface FormatterPlan {
@@ -583,23 +584,6 @@ class Planner {
 
 function splitList(text: string): string[] {
   return text.split(",").map((item) => item.trim()).filter(Boolean);
-}
-
-// The log file's directory is created when missing (as `mkdir -p`): only a
-// file standing where a directory must be makes that impossible.
-function creationBlocker(directory: string): string | undefined {
-  for (let path = directory;; path = dirname(path)) {
-    try {
-      return Deno.statSync(path).isDirectory ? undefined : path;
-    } catch (error) {
-      if (error instanceof Deno.errors.NotADirectory) continue;
-      if (!(error instanceof Deno.errors.NotFound)) {
-        // Not ours to look at (no --allow-read): opening the file will say why.
-        return undefined;
-      }
-    }
-    if (dirname(path) === path) return undefined;
-  }
 }
 
 // Python's getEffectiveLevel: the first level set, walking up the dotted name.

@@ -109,15 +109,17 @@ class RunningApp {
 
   /** `http://127.0.0.1:PORT` of the health server, once it listens. */
   async health(): Promise<string> {
-    await this.process.waitFor(/Health server listening on \S+:\d+/);
-    return `http://${
-      /Health server listening on (\S+:\d+)/.exec(this.process.stderr)![1]
-    }`;
+    // The port whole: a digit-less character must follow it.
+    const pattern = /Health server listening on (\S+:\d+)(?=\D)/;
+    await this.process.waitFor(pattern);
+    return `http://${pattern.exec(this.process.stderr)![1]}`;
   }
 
   /** `127.0.0.1:PORT` of server NAME, once it listens. */
   async server(name: string): Promise<{ hostname: string; port: number }> {
-    const pattern = new RegExp(`Server ${name} listening on (\\S+):(\\d+)`);
+    const pattern = new RegExp(
+      `Server ${name} listening on (\\S+):(\\d+)(?=\\D)`,
+    );
     await this.process.waitFor(pattern);
     const [, hostname, port] = pattern.exec(this.process.stderr)!;
     return { hostname, port: Number(port) };

@@ -136,7 +136,7 @@ async function withApp(
 Deno.test("SIGHUP switches the HTTP handler and the TCP protocol; an open connection and a request in flight finish on the old code", async () => {
   const dir = await tempApp(SERVERS, { "app.ts": appModule("old") });
   await withApp(dir, [], async (aio) => {
-    await aio.waitFor(/^PORTS /m);
+    await aio.waitFor(/^PORTS .*\n/m);
     const ports = portsOf(aio.stdout);
     const kept = await LineClient.open(ports.tcp);
     equal(await kept.ask(), "old");
@@ -145,7 +145,7 @@ Deno.test("SIGHUP switches the HTTP handler and the TCP protocol; an open connec
 
     await Deno.writeTextFile(`${dir}/app.ts`, appModule("new"));
     aio.kill("SIGHUP");
-    await aio.waitFor(/^RELOADED 1 /m);
+    await aio.waitFor(/^RELOADED 1 \w+\n/m);
     match(aio.stdout, /^RELOADED 1 reloaded$/m);
 
     equal(await kept.ask(), "old", "an open connection keeps the old code");
@@ -157,8 +157,8 @@ Deno.test("SIGHUP switches the HTTP handler and the TCP protocol; an open connec
     equal(portsOf(aio.stdout).http, ports.http, "printed once: same sockets");
     kept.close();
     fresh.close();
-    match(
-      aio.stderr,
+    // On stderr, which may be read after stdout: waited for, not looked at.
+    await aio.waitFor(
       /Reload 1 done in [\d.]+ s\. Modules: re-imported \.\/app\.ts; new none; kept 0\. Servers: kept http, tcp; started none; stopped none/,
     );
   });
@@ -167,7 +167,7 @@ Deno.test("SIGHUP switches the HTTP handler and the TCP protocol; an open connec
 Deno.test("aio reload: a broken config leaves the old app serving, prints the error and exits 78; once fixed, it reloads (exit 0)", async () => {
   const dir = await tempApp(SERVERS, { "app.ts": appModule("old") });
   await withApp(dir, ["--pidfile", "aio.pid"], async (aio) => {
-    await aio.waitFor(/^PORTS /m);
+    await aio.waitFor(/^PORTS .*\n/m);
     const ports = portsOf(aio.stdout);
     const kept = await LineClient.open(ports.tcp);
 
@@ -207,6 +207,8 @@ Deno.test("aio reload: a broken config leaves the old app serving, prints the er
     equal(await get(ports.http), "new");
     equal(await kept.ask(), "old");
     kept.close();
+    // The listener's lines may be read after aio reload has returned.
+    await aio.waitFor(/^RELOADED 2 \w+\n/m);
     match(aio.stdout, /^RELOADED 1 failed$/m);
     match(aio.stdout, /^RELOADED 2 reloaded$/m);
   });
@@ -311,7 +313,7 @@ Deno.test("a schedule kept by name runs exactly once per slot of its grid across
         new RegExp(`(^RELOADED$[\\s\\S]*){${version - 1}}`, "m"),
       );
     }
-    await aio.waitFor(/^TICK 4 \d+\n[\s\S]*^TICK 4 \d+$/m);
+    await aio.waitFor(/^TICK 4 \d+\n[\s\S]*^TICK 4 \d+\n/m);
     const ticks = [...aio.stdout.matchAll(/^TICK (\d) (\d+)$/gm)].map((
       [, version, at],
     ) => ({ version: Number(version), at: Number(at) }));
@@ -374,7 +376,7 @@ Deno.test("a reload re-wires the config's listeners, keeps those code added, and
     { "wiring.ts": WIRING, "listeners.ts": LISTENERS },
   );
   await withApp(dir, [], async (aio) => {
-    await aio.waitFor(/^PORT \d+$/m);
+    await aio.waitFor(/^PORT \d+\n/m);
     const port = Number(aio.stdout.match(/^PORT (\d+)$/m)![1]);
     equal(await get(port), '["old"]');
     await Deno.writeTextFile(
@@ -483,6 +485,7 @@ Deno.test("a SIGHUP during start-up waits: the reload runs once the app has star
     await aio.waitFor(/^RELOADED 1$/m);
     const lines = aio.stdout.split("\n").filter((line) => line !== "");
     deepEqual(lines, ["STARTING", "STARTED", "RELOADING 1", "RELOADED 1"]);
-    match(aio.stderr, /SIGHUP: the reload waits until the app has started/);
+    // On stderr, which may be read after stdout: waited for.
+    await aio.waitFor(/SIGHUP: the reload waits until the app has started/);
   });
 });
