@@ -174,3 +174,16 @@ Deno.test("app.clear() frees every port the servers held", async () => {
     Deno.listen({ hostname: "127.0.0.1", port }).close();
   }
 });
+
+Deno.test("runner() with an unknown command inside a running app refuses it and leaves the app running", async () => {
+  await runApp(quiet, async (app) => {
+    await rejects(
+      runner(["no-such-command"]),
+      /invalid choice: 'no-such-command'/,
+    );
+    ok(app.running);
+    ok(app.config !== null);
+    ok(app.signals !== null);
+  });
+  assertInitialState();
+});
