@@ -106,17 +106,32 @@ Deno.test("a bad [aio] log_level, log_handlers or log_file is reported once, at 
   }
 });
 
-Deno.test("a log file that cannot be opened is reported as [aio] log_file, at its line", async () => {
-  // /proc takes no new directories, not even from root.
-  const result = await check(
-    "[aio]\nlog_handlers = fileHandler\nlog_file = /proc/nope/x.log\n",
+Deno.test("a log file that cannot be opened is reported as [aio] log_file, at its line, by check and by run", async () => {
+  // A directory where the file should be: aio check finds it without
+  // creating anything.
+  const checked = await check(
+    "[aio]\nlog_handlers = fileHandler\nlog_file = logs\n",
+    { "logs/keep": "" },
   );
-  equal(result.code, 78, result.stderr);
-  const errors = configErrors(result);
-  equal(errors.length, 1, result.stderr);
-  match(
-    errors[0],
-    /^aio\.conf:3: \[aio\] log_file: cannot open log file '\/proc\/nope\/x\.log': /,
+  equal(checked.code, 78, checked.stderr);
+  deepEqual(configErrors(checked), [
+    "aio.conf:3: [aio] log_file: cannot open log file 'logs': Is a directory: open 'logs'",
+  ]);
+  // /proc takes no new directories, not even from root: only opening the
+  // file finds that out.
+  await inApp(
+    "[aio]\nlog_handlers = fileHandler\nlog_file = /proc/nope/x.log\n",
+    {},
+    async (cwd) => {
+      const run = await runCli(["run"], { cwd });
+      equal(run.code, 78, run.stderr);
+      const errors = configErrors(run);
+      equal(errors.length, 1, run.stderr);
+      match(
+        errors[0],
+        /^aio\.conf:3: \[aio\] log_file: cannot open log file '\/proc\/nope\/x\.log': /,
+      );
+    },
   );
 });
 
