@@ -96,7 +96,7 @@ export interface PrepareOptions {
  *   { loader: new ModuleLoader() },
  * );
  * console.log(plan.problems.errors[0].message);
- * // app.conf:2: [aio] shutdown_timeout: must be a number of seconds, 0 or more, not "soon"
+ * // app.conf:2: [aio] shutdown_timeout: must be a number of seconds from 0 to 86400, not "soon"
  * ```
  */
 export async function prepare(
@@ -120,6 +120,12 @@ export async function prepare(
     problems,
   };
   if (options.stage === "modules") return plan;
+  // settings.ts has checked [aio]'s logging options, which the logging
+  // sections reach through references (`level = ${aio:log_level}`). The
+  // plan reports a problem with such a value about the [aio] option it
+  // comes from, in the same words (logging/_names.ts): the same error,
+  // which Problems keeps once. One problem, one line, however many parts
+  // read the value.
   for (const error of validateLogging(config)) problems.error(error);
   checkSectionNames(config, problems);
   plan.listeners = await resolveListeners(config, loader, problems);

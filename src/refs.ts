@@ -424,7 +424,10 @@ async function importFresh(
       (error instanceof Error ? error.message.split("\n")[0] : String(error))
         .replaceAll(importUrl, url);
     if ((error as { code?: string })?.code === "ERR_MODULE_NOT_FOUND") {
-      throw refError(location, `Cannot load module '${url}': ${message}`);
+      // A bare specifier the app's import map does not name: Deno's message
+      // would blame aio's own file, which made the import.
+      const detail = SCHEME.test(url) ? message : BARE_UNMAPPED;
+      throw refError(location, `Cannot load module '${url}': ${detail}`);
     }
     throw new AioError(`Module '${url}' failed while importing: ${message}`, {
       cause: error,
@@ -538,6 +541,9 @@ function describeValue(value: unknown): string {
 function isAsyncOrGenerator(fn: { constructor: { name: string } }): boolean {
   return fn.constructor.name !== "Function";
 }
+
+const BARE_UNMAPPED =
+  'a bare specifier needs an entry in the app\'s import map ("imports" in the deno.json beside or above the config), and it has none';
 
 function refError(
   location: RefLocation | undefined,

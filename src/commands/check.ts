@@ -17,6 +17,7 @@ import { COMMAND_SPECS } from "./specs.ts";
 import type { Command, CommandContext } from "./types.ts";
 import { hasLoggingConf, LOGGING_CONF } from "../config/logging_conf.ts";
 import { IMPORT_TIMEOUT_MS, printWarnings } from "./_prepared.ts";
+import { AIO_MODULE_SPECIFIER } from "../modules.ts";
 
 /** How long `aio check` lets one module import (ms): {@linkcode IMPORT_TIMEOUT_MS}, by its earlier name. */
 export const CHECK_IMPORT_TIMEOUT_MS = IMPORT_TIMEOUT_MS;
@@ -53,8 +54,12 @@ export const checkCommand: Command = {
       console.log(`aio: read ${read.join(", ") || "no file"}`);
       printWarnings(plan.problems);
       plan.problems.throwIfAny();
+      // The modules the config lists: aio's own, always first, is not one.
+      const configured = plan.modules.filter((module) =>
+        module.specifier !== AIO_MODULE_SPECIFIER
+      );
       console.log(
-        `aio: config OK: ${plan.modules.length} module(s), ${plan.listeners.length} listener(s), ${plan.schedules.length} schedule(s), ${
+        `aio: config OK: ${configured.length} module(s), ${plan.listeners.length} listener(s), ${plan.schedules.length} schedule(s), ${
           plan.config.sections().filter((s) => s.startsWith("server/")).length
         } server(s)`,
       );

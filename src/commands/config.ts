@@ -53,6 +53,7 @@ import {
   readConfigFile,
 } from "../config/read_file.ts";
 import { decodePythonEscapes, EscapeError } from "../config/python_escapes.ts";
+import { secondsArgument } from "./_args.ts";
 /** The usage text `aio config -h` prints. */
 export const CONFIG_USAGE =
   `usage: aio config [-h] [-f FILE] [--json] [-g SECTION[:OPTION]]
@@ -236,16 +237,12 @@ export function parseConfigArgs(args: readonly string[]): ConfigArgs {
       }`,
     );
   }
-  const timeout = value("--lock-timeout")?.[0];
-  if (timeout !== undefined) {
-    const seconds = /^\s*[0-9.]+\s*$/.test(timeout) ? Number(timeout) : NaN;
-    if (!Number.isFinite(seconds) || seconds > 86_400) {
-      throw new UsageError(
-        `argument --lock-timeout: expected seconds (0 to 86400), got '${timeout}'`,
-      );
-    }
-    parsed.lockTimeoutMs = seconds * 1000;
-  }
+  const lockTimeout = secondsArgument(
+    "--lock-timeout",
+    value("--lock-timeout")?.[0],
+    { min: 0, max: 86_400 },
+  );
+  if (lockTimeout !== undefined) parsed.lockTimeoutMs = lockTimeout * 1000;
   return parsed;
 }
 

@@ -9,8 +9,9 @@
  */
 
 import { sendSignal } from "../daemon/signal_process.ts";
-import { AioError, ExitCode, UsageError } from "../errors.ts";
-import { PidfileProbe } from "../daemon/pidfile.ts";
+import { AioError, ExitCode } from "../errors.ts";
+import { PidfileProbe, staleReason } from "../daemon/pidfile.ts";
+import { MAX_TIMER_S, MIN_WAIT_S } from "../config/bounds.ts";
 import {
   answersSignal,
   printedLine,
@@ -22,7 +23,7 @@ import { daemonSettings } from "../daemon/target.ts";
 import { type ConfigError, formatSource } from "../config/errors.ts";
 import { absolutePath } from "../paths.ts";
 import type { Command, CommandContext } from "./types.ts";
-import { parseArgs } from "./_args.ts";
+import { parseArgs, secondsArgument } from "./_args.ts";
 import { COMMAND_SPECS } from "./specs.ts";
 
 /**
@@ -38,7 +39,11 @@ export const reloadCommand: Command = {
   description: COMMAND_SPECS.reload.summary,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseArgs(COMMAND_SPECS.reload, args);
-    const explicitTimeout = seconds(parsed.value("--timeout"));
+    const explicitTimeout = secondsArgument(
+      "--timeout",
+      parsed.value("--timeout"),
+      { min: MIN_WAIT_S, max: MAX_TIMER_S },
+    );
     // A broken config is a warning here: the daemon is still signalled, and
     // its reload reports the problem (exit 78) while it runs on.
     const settings = daemonSettings(context.source, {
@@ -99,11 +104,7 @@ function runningPid(probe: PidfileProbe): number {
     throw new AioError(`not running (no pidfile at ${path})`);
   }
   if (state.state === "stale") {
-    throw new AioError(
-      `not running (${path} is stale: ${
-        state.pid === undefined ? "no pid" : `pid ${state.pid}`
-      } holds no lock on it)`,
-    );
+    throw new AioError(`not running (${staleReason(path, state.pid)})`);
   }
   if (state.pid === undefined) {
     throw new AioError(
@@ -136,16 +137,4 @@ async function waitForOutcome(
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
-}
-
-/** `--timeout SECONDS`, above 0; undefined when not given. */
-function seconds(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (value.trim() === "" || !Number.isFinite(number) || number <= 0) {
-    throw new UsageError(
-      `argument --timeout: expected seconds above 0, got '${value}'`,
-    );
-  }
-  return number;
 }

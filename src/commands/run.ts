@@ -28,8 +28,9 @@ import { absolutePath } from "../paths.ts";
 import { isFileSource } from "../refs.ts";
 import { DEFAULT_START_TIMEOUT_S } from "../daemon/defaults.ts";
 import type { Command, CommandContext } from "./types.ts";
-import { parseArgs } from "./_args.ts";
+import { parseArgs, secondsArgument } from "./_args.ts";
 import { COMMAND_SPECS } from "./specs.ts";
+import { MAX_TIMER_S, MIN_WAIT_S } from "../config/bounds.ts";
 import type { AppNotifier } from "../systemd/app_notify.ts";
 
 const logger = getLogger("aio.run");
@@ -288,14 +289,10 @@ async function daemonNeeds(
 }
 
 function startTimeout(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_START_TIMEOUT_S;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0 || value.trim() === "") {
-    throw new UsageError(
-      `argument --start-timeout: expected seconds above 0, got '${value}'`,
-    );
-  }
-  return seconds;
+  return secondsArgument("--start-timeout", value, {
+    min: MIN_WAIT_S,
+    max: MAX_TIMER_S,
+  }) ?? DEFAULT_START_TIMEOUT_S;
 }
 
 /**

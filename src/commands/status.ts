@@ -6,7 +6,7 @@
  * @module
  */
 
-import { PidfileProbe } from "../daemon/pidfile.ts";
+import { PidfileProbe, staleReason } from "../daemon/pidfile.ts";
 import {
   formatClusterStatus,
   readClusterStatus,
@@ -46,11 +46,7 @@ export const statusCommand: Command = {
       return StatusCode.NOT_RUNNING;
     }
     if (state.state === "stale") {
-      console.log(
-        `aio: not running (${path} is stale: ${
-          state.pid === undefined ? "no pid" : `pid ${state.pid}`
-        } holds no lock on it)`,
-      );
+      console.log(`aio: not running (${staleReason(path, state.pid)})`);
       return StatusCode.DEAD_WITH_PIDFILE;
     }
     const parts = [`pid ${state.pid ?? "unknown (starting)"}`];

@@ -25,6 +25,22 @@ const LOCK_RETRY_MS = 20;
 /** How long a loser waits for the winner to write its pid, to name it. */
 const PID_WAIT_MS = 500;
 
+/**
+ * Why a pidfile whose lock nobody holds is stale, for `not running (...)`.
+ *
+ * @example
+ * ```ts
+ * import { staleReason } from "./pidfile.ts";
+ * console.log(staleReason("aio.pid", undefined));
+ * // aio.pid is stale: it names no pid, and no process holds its lock
+ * ```
+ */
+export function staleReason(path: string, pid: number | undefined): string {
+  return pid === undefined
+    ? `${path} is stale: it names no pid, and no process holds its lock`
+    : `${path} is stale: pid ${pid} holds no lock on it`;
+}
+
 /** Another process holds the pidfile's lock. */
 export class AlreadyRunning extends AioError {
   /** The pid the pidfile names (undefined while its holder has not written it yet). */
@@ -138,6 +154,14 @@ function cannotCreate(path: string, error: unknown): unknown {
   return new AioError(`cannot create the pidfile ${path}: ${reason}`);
 }
 
+/** The pidfile `path` is there but cannot be read: one line naming it (a permission aio lacks keeps its own error). */
+function cannotRead(path: string, error: unknown): unknown {
+  if (error instanceof Deno.errors.NotCapable) return error;
+  const reason = (error instanceof Error ? error.message : String(error))
+    .replace(/ \(os error \d+\)/, "");
+  return new AioError(`cannot read the pidfile ${path}: ${reason}`);
+}
+
 /** What a pidfile says, read from outside (`aio stop`, `aio status`, `aio run -d`). */
 export type PidfileState =
   | { state: "absent" }
@@ -179,7 +203,11 @@ export class PidfileProbe {
       ) {
         return new PidfileProbe(path, { state: "absent" }, undefined);
       }
-      throw error;
+      throw cannotRead(path, error);
+    }
+    if ((await file.stat()).isDirectory) {
+      file.close();
+      throw cannotRead(path, new Error("it is a directory"));
     }
     const pid = await readPid(file);
     if (await file.tryLock(true)) {

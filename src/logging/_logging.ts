@@ -29,7 +29,12 @@ import { FastLogger } from "./_logger.ts";
 import { LogFile } from "./_log_file.ts";
 import { checkLogFileOpens } from "./_log_file_check.ts";
 import { describeError } from "./_write_errors.ts";
-import { type HandlerPlan, type LoggingPlan, planLogging } from "./_plan.ts";
+import {
+  type HandlerPlan,
+  type LoggingPlan,
+  planLogging,
+  subjectOf,
+} from "./_plan.ts";
 import {
   createFileSink,
   createNullSink,
@@ -263,7 +268,7 @@ function openFiles(
       opened.set(key, new LogFile(handler.file, { stderr }));
     } catch (error) {
       for (const file of opened.values()) file.close();
-      throw cannotOpen(key, handler, error);
+      throw cannotOpen(handler, error);
     }
   }
   return opened;
@@ -271,11 +276,11 @@ function openFiles(
 
 /** Checks that each log file could be opened, creating nothing; opens none. */
 function checkFiles(plan: LoggingPlan): Map<string, LogFile> {
-  for (const [key, handler] of fileHandlers(plan)) {
+  for (const [, handler] of fileHandlers(plan)) {
     try {
       checkLogFileOpens(handler.file.path);
     } catch (error) {
-      throw cannotOpen(key, handler, error);
+      throw cannotOpen(handler, error);
     }
   }
   return new Map();
@@ -292,16 +297,14 @@ function* fileHandlers(
   }
 }
 
-function cannotOpen(
-  key: string,
-  handler: FileHandlerPlan,
-  error: unknown,
-): ConfigError {
+function cannotOpen(handler: FileHandlerPlan, error: unknown): ConfigError {
+  // About the option the path was written in: `[aio] log_file` for the
+  // built-in fileHandler's (see the plan's #locate).
   return errorAt(
-    handler.argsSource,
-    `[handler_${key}] args: cannot open log file '${handler.file.path}': ${
-      describeError(error)
-    }`,
+    handler.argsAt.source,
+    `${
+      subjectOf(handler.argsAt)
+    } cannot open log file '${handler.file.path}': ${describeError(error)}`,
   );
 }
 

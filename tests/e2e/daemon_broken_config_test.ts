@@ -105,7 +105,7 @@ Deno.test("with --pidfile (and --timeout) given, only what is still read from th
       APP.replace("shutdown_timeout = 2", "shutdown_timeout = soon"),
     );
     const timeoutProblem =
-      `aio.conf:2: [aio] shutdown_timeout: must be a number of seconds, 0 or more, not "soon"`;
+      `aio.conf:2: [aio] shutdown_timeout: must be a number of seconds from 0 to 86400, not "soon"`;
 
     // status needs no shutdown_timeout: nothing to say.
     const status = await runCli(["status", "--pidfile", "run/aio.pid"], {

@@ -24,7 +24,7 @@ Deno.test("aio permissions and aio unit refuse a config aio check refuses, print
     // Every problem, not just the first.
     deepEqual(check.stderr.trimEnd().split("\n"), [
       'aio: config error: aio.conf:3: [server/x] port: must be an integer 0-65535 (0 picks a free port), not "abc"',
-      'aio: config error: aio.conf:6: [aio] shutdown_timeout: must be a number of seconds, 0 or more, not "soon"',
+      'aio: config error: aio.conf:6: [aio] shutdown_timeout: must be a number of seconds from 0 to 86400, not "soon"',
     ]);
     for (const result of [permissions, detach, unit]) {
       equal(result.code, 78, result.stdout);

@@ -112,7 +112,7 @@ Deno.test("aio check reports a log file aio run could not open, at its line, cre
     [
       // A directory where the log file should be: opening it would fail.
       { "var/log/app.log/keep": "" },
-      "aio.conf:3: [handler_fileHandler] args: cannot open log file 'var/log/app.log': Is a directory: open 'var/log/app.log'",
+      "aio.conf:3: [aio] log_file: cannot open log file 'var/log/app.log': Is a directory: open 'var/log/app.log'",
     ],
     [
       // A file where the rotating handler's directory should be.

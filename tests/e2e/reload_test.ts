@@ -183,7 +183,7 @@ Deno.test("aio reload: a broken config leaves the old app serving, prints the er
     equal(refused.stdout, "");
     equal(
       refused.stderr,
-      `aio: config error: aio.conf:3: [aio] shutdown_timeout: must be a number of seconds, 0 or more, not "soon"\n`,
+      `aio: config error: aio.conf:3: [aio] shutdown_timeout: must be a number of seconds from 0 to 86400, not "soon"\n`,
     );
     equal(await get(ports.http), "old", "the old handler still serves");
     equal(await kept.ask(), "old");

@@ -65,7 +65,7 @@ Deno.test("reload() with a bad config fails with every problem in file order and
       equal(result.outcome, "failed");
       deepEqual(result.errors.map((error) => error.message), [
         `${source}:2: [listen/x] ping: Module './greet.ts' has no export 'nope' (it has: bye, hello)`,
-        `${source}:5: [aio] shutdown_timeout: must be a number of seconds, 0 or more, not "soon"`,
+        `${source}:5: [aio] shutdown_timeout: must be a number of seconds from 0 to 86400, not "soon"`,
       ]);
       equal(app.config, before.config);
       equal(app.modules, before.modules);
