@@ -16,7 +16,16 @@
  * @module
  */
 
-export { App, app, LIFECYCLE_SIGNALS, type LoadedModule } from "./src/app.ts";
+export {
+  App,
+  app,
+  LIFECYCLE_SIGNALS,
+  type LoadedModule,
+  RELOAD_SIGNALS,
+  type ReloadedModules,
+  type ReloadedServers,
+  type ReloadResult,
+} from "./src/app.ts";
 export { runCli, runner, type RunnerOptions } from "./src/runner.ts";
 export { ConfigParser, type GetOptions } from "./src/config/config_parser.ts";
 export {

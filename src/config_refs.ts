@@ -8,6 +8,7 @@
 
 import type { ConfigParser } from "./config/config_parser.ts";
 import type { ValueSource } from "./config/errors.ts";
+import { readList } from "./config/read_value.ts";
 import { ownOptions, sectionsWithPrefix } from "./config/sections.ts";
 import { parseRef, resolveSpecifier } from "./refs.ts";
 
@@ -35,7 +36,7 @@ export function configReferences(config: ConfigParser): ConfigReference[] {
   const found: ConfigReference[] = [];
   const add = (section: string, option: string) => {
     const source = config.source(section, option);
-    for (const ref of config.getList(section, option)) {
+    for (const ref of readList(config, section, option)) {
       found.push({
         section,
         option,

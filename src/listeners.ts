@@ -8,6 +8,7 @@
 import type { ConfigParser } from "./config/config_parser.ts";
 import { formatSource } from "./config/errors.ts";
 import type { Problems } from "./config/problems.ts";
+import { readList } from "./config/read_value.ts";
 import { ownOptions, sectionsWithPrefix } from "./config/sections.ts";
 import type { ModuleLoader } from "./refs.ts";
 import type { Listener } from "./signals.ts";
@@ -40,7 +41,7 @@ export function readListenerSpecs(
   const specs: ListenerSpec[] = [];
   for (const section of sectionsWithPrefix(config, "listen/")) {
     for (const signal of ownOptions(config, section)) {
-      const refs = problems.collect(() => config.getList(section, signal));
+      const refs = problems.collect(() => readList(config, section, signal));
       for (const ref of refs ?? []) specs.push({ section, signal, ref });
     }
   }

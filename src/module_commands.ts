@@ -7,6 +7,7 @@
 import type { ConfigParser } from "./config/config_parser.ts";
 import { errorAt } from "./config/errors.ts";
 import type { Problems } from "./config/problems.ts";
+import { readValue } from "./config/read_value.ts";
 import { ownOptions } from "./config/sections.ts";
 import { type ModuleLoader, parseRef, resolveSpecifier } from "./refs.ts";
 import { isBuiltinCommand } from "./commands/names.ts";
@@ -47,7 +48,7 @@ export async function resolveModuleCommands(
       continue;
     }
     const command = await problems.collectAsync(async () => {
-      const ref = config.get(COMMANDS_SECTION, name);
+      const ref = readValue(config, COMMANDS_SECTION, name);
       const fn = await loader.load(ref, {
         section: COMMANDS_SECTION,
         option: name,

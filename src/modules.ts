@@ -6,10 +6,11 @@
  */
 
 import type { ConfigParser } from "./config/config_parser.ts";
-import type { ModuleDefaults } from "./config/layers.ts";
+import { aioConfigSource, type ModuleDefaults } from "./config/layers.ts";
 import { errorAt } from "./config/errors.ts";
 import { Problems } from "./config/problems.ts";
 import { decodeConfig } from "./config/read_file.ts";
+import { readList } from "./config/read_value.ts";
 import { absolutePath } from "./paths.ts";
 import {
   embeddedFiles,
@@ -66,13 +67,18 @@ export async function loadModules(
   }];
   const seen = new Set([ownUrl]);
   const layers: ModuleDefaults[] = [];
-  const specifiers = config.getList("aio", "modules", { fallback: [] });
-  if (specifiers.length === 0) return { modules, layers };
+  const problems = options.problems ?? new Problems();
+  const specifiers = config.has("aio", "modules")
+    ? problems.collect(() => readList(config, "aio", "modules")) ?? []
+    : [];
+  if (specifiers.length === 0) {
+    if (!options.problems) problems.throwIfAny();
+    return { modules, layers };
+  }
   const source = config.source("aio", "modules");
   const userConfigUrl = userSource && isFileSource(userSource)
     ? toFileUrl(absolutePath(userSource))
     : undefined;
-  const problems = options.problems ?? new Problems();
   for (const specifier of specifiers) {
     const url = resolveSpecifier(specifier, source.file);
     // A bare specifier is whatever the import map makes of it: the same
@@ -96,7 +102,10 @@ export async function loadModules(
       ));
       continue;
     }
-    layers.push({ text: exports.aioConfig, source: `${specifier}#aioConfig` });
+    layers.push({
+      text: exports.aioConfig,
+      source: aioConfigSource(specifier),
+    });
   }
   if (!options.problems) problems.throwIfAny();
   return { modules, layers };

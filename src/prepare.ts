@@ -96,7 +96,7 @@ export interface PrepareOptions {
  *   { loader: new ModuleLoader() },
  * );
  * console.log(plan.problems.errors[0].message);
- * // app.conf:2: [aio] shutdown_timeout: must be a number of seconds, 0 or more, not "soon"
+ * // app.conf:2: [aio] shutdown_timeout: must be a number of seconds from 0 to 86400, not "soon"
  * ```
  */
 export async function prepare(
@@ -105,17 +105,7 @@ export async function prepare(
 ): Promise<Plan> {
   const problems = new Problems();
   const { loader } = options;
-  const overrides = options.overrides ?? [];
-  const first = layered(user, [], problems, overrides);
-  await options.beforeImport?.(first);
-  const { modules, layers } = await loadModules(first, loader, {
-    userSource: user?.source,
-    publicModule: options.publicModule,
-    problems,
-  });
-  const config = layers.length > 0
-    ? layered(user, layers, problems, overrides)
-    : first;
+  const { config, modules } = await layerConfig(user, options, problems);
   const plan: Plan = {
     config,
     userSource: user?.source,
@@ -130,6 +120,12 @@ export async function prepare(
     problems,
   };
   if (options.stage === "modules") return plan;
+  // settings.ts has checked [aio]'s logging options, which the logging
+  // sections reach through references (`level = ${aio:log_level}`). The
+  // plan reports a problem with such a value about the [aio] option it
+  // comes from, in the same words (logging/_names.ts): the same error,
+  // which Problems keeps once. One problem, one line, however many parts
+  // read the value.
   for (const error of validateLogging(config)) problems.error(error);
   checkSectionNames(config, problems);
   plan.listeners = await resolveListeners(config, loader, problems);
@@ -148,6 +144,57 @@ export async function prepare(
     plan.servers = await resolveServers(config, loader, problems);
   }
   return plan;
+}
+
+/** The config of every layer, and the modules imported to read their layers. */
+export interface LayeredConfig {
+  /** The layered config (built-in defaults, user config, module defaults, user config, overrides). */
+  config: ConfigParser;
+  /** aio's own module, then the configured ones, in order. */
+  modules: LoadedModule[];
+}
+
+/**
+ * The first step of {@linkcode prepare}, alone: stacks the user config on
+ * the defaults, imports `[aio] modules` and stacks their defaults, with the
+ * user config over them. Problems (a user config or module layer that does
+ * not parse, a module that cannot be imported) go to `problems`. For
+ * `aio config`, which shows this config and resolves nothing of it.
+ *
+ * @example Layering a config that lists no module
+ * ```ts
+ * import { layerConfig } from "./prepare.ts";
+ * import { Problems } from "./config/problems.ts";
+ * import { ModuleLoader } from "./refs.ts";
+ * const problems = new Problems();
+ * const { config } = await layerConfig(
+ *   { text: "[aio]\nlog_level = DEBUG\n", source: "app.conf" },
+ *   { loader: new ModuleLoader() },
+ *   problems,
+ * );
+ * console.log(config.source("aio", "log_level")); // { file: "app.conf", line: 2 }
+ * ```
+ */
+export async function layerConfig(
+  user: UserConfig | undefined,
+  options: Pick<
+    PrepareOptions,
+    "loader" | "publicModule" | "beforeImport" | "overrides"
+  >,
+  problems: Problems,
+): Promise<LayeredConfig> {
+  const overrides = options.overrides ?? [];
+  const first = layered(user, [], problems, overrides);
+  await options.beforeImport?.(first);
+  const { modules, layers } = await loadModules(first, options.loader, {
+    userSource: user?.source,
+    publicModule: options.publicModule,
+    problems,
+  });
+  const config = layers.length > 0
+    ? layered(user, layers, problems, overrides)
+    : first;
+  return { config, modules };
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 
 import { ConfigError, type ValueSource } from "./config/errors.ts";
+import { isAioConfigSource } from "./config/layers.ts";
 import { AioError } from "./errors.ts";
 import { findImportMap, resolveImport } from "./import_map.ts";
 
@@ -106,16 +107,68 @@ export function baseUrlOf(sourceFile: string): URL {
   return new URL(encodePath(sourceFile), cwd);
 }
 
-/** Whether a source name is a real file (not a string, a default or a URL). */
+/**
+ * Whether a source name is a real file: not a string (`<string>`), aio's
+ * defaults, the command line, a URL other than `file:`, nor a module's
+ * `aioConfig` export (`SPECIFIER#aioConfig`, a layer read from code).
+ */
 export function isFileSource(sourceFile: string): boolean {
-  return !sourceFile.startsWith("<") &&
+  return !sourceFile.startsWith("<") && !isAioConfigSource(sourceFile) &&
     (!SCHEME.test(sourceFile) || sourceFile.startsWith("file:"));
 }
 
 /**
+ * What a loader knows of a module it imported (or tried to): what a later
+ * loader ({@linkcode ModuleLoader.successor}) may reuse.
+ */
+interface ModuleRecord {
+  /** The exports; undefined when the import failed or never settled. */
+  namespace?: ModuleNamespace;
+  /** SHA-256 of a `file:` module's bytes, read just before it was imported. */
+  fingerprint?: string;
+}
+
+/** A module as one loader holds it. */
+interface Loaded extends ModuleRecord {
+  namespace: ModuleNamespace;
+  /** What this loader did: imported it (`imported`), imported a changed file anew (`reimported`), or took it from an earlier loader (`kept`). */
+  how: "imported" | "reimported" | "kept";
+}
+
+/** Options for {@linkcode ModuleLoader}'s constructor. */
+export interface ModuleLoaderOptions {
+  /**
+   * The loader's generation (0 for the start): a changed file is imported
+   * anew as `URL?aio-reload=GENERATION`. Successors take the process's next.
+   */
+  generation?: number;
+}
+
+const GENERATION_KEY = Symbol.for("aio.loaderGeneration");
+
+/**
+ * The process's next loader generation: never one used before, by any copy
+ * of aio, so a fresh URL is one Deno has not evaluated.
+ */
+function nextGeneration(): number {
+  const slot = globalThis as Record<symbol, number | undefined>;
+  return slot[GENERATION_KEY] = (slot[GENERATION_KEY] ?? 0) + 1;
+}
+
+/** The query parameter that gives a changed file a fresh URL on a reload. */
+export const RELOAD_QUERY = "aio-reload";
+
+/** aio's own files: never imported anew (a second copy of aio would be a second app). */
+const OWN_ROOT = new URL("../", import.meta.url).href;
+const OWN_ENTRIES = new Set(
+  ["mod.ts", "testing.ts", "cli.ts"].map((name) => OWN_ROOT + name),
+);
+
+/**
  * Imports the modules a config names, each once however many references
  * name it, and loads `SPECIFIER#EXPORT` references from them. The app owns
- * one; a reload makes a new one.
+ * one; a reload makes its {@linkcode ModuleLoader.successor}, which keeps
+ * the modules that did not change and imports changed files anew.
  *
  * @example Loading a reference
  * ```ts
@@ -130,7 +183,15 @@ export function isFileSource(sourceFile: string): boolean {
  * ```
  */
 export class ModuleLoader {
-  readonly #cache = new Map<string, Promise<ModuleNamespace>>();
+  /** The loader's generation: 0 for the start, the process's next for each successor. */
+  readonly generation: number;
+  readonly #cache = new Map<string, Promise<Loaded>>();
+  /** How each import of this loader ended, by URL (absent while pending). */
+  readonly #settled = new Map<string, ModuleRecord>();
+  /** What earlier loaders imported (or tried to), by URL. */
+  readonly #known = new Map<string, ModuleRecord>();
+  /** URLs whose import failed in this loader. */
+  readonly #failed = new Set<string>();
   readonly #pending = new Set<string>();
   /**
    * How long one module may take to import (ms) before it is a config error
@@ -140,9 +201,62 @@ export class ModuleLoader {
    */
   importTimeoutMs?: number;
 
+  /** A loader for the start (generation 0), knowing no module. */
+  constructor(options: ModuleLoaderOptions = {}) {
+    this.generation = options.generation ?? 0;
+  }
+
+  /**
+   * A loader for a reload that reuses what this one (and the ones before
+   * it) imported: a module is kept (the same exports, not evaluated again)
+   * unless it is a `file:` module whose bytes changed, or whose import
+   * failed; such a file is imported anew under a fresh URL
+   * (`file:///app/mod.ts?aio-reload=3`), so its new code runs. `http(s):`,
+   * `jsr:` and `npm:` modules are kept (Deno fetched them once). Files that
+   * a module imports itself are Deno's: evaluated once per process.
+   *
+   * @returns The new loader, of the process's next generation; this one is
+   *   left as it was.
+   *
+   * @example A reload's loader
+   * ```ts
+   * import { ModuleLoader } from "./refs.ts";
+   * const first = new ModuleLoader();
+   * const next = first.successor();
+   * console.log(next.generation > first.generation); // true
+   * ```
+   */
+  successor(): ModuleLoader {
+    const next = new ModuleLoader({ generation: nextGeneration() });
+    for (const [url, record] of this.#known) next.#known.set(url, record);
+    for (const url of this.#failed) {
+      if (!next.#known.has(url)) next.#known.set(url, {});
+    }
+    for (const url of this.#cache.keys()) {
+      // An import still pending (a top-level await that never settled) is
+      // a failed one for the next loader: it must not wait on it again.
+      next.#known.set(url, this.#settled.get(url) ?? {});
+    }
+    return next;
+  }
+
   /** The URLs being imported right now (started, not yet settled), oldest first. */
   get importing(): readonly string[] {
     return [...this.#pending];
+  }
+
+  /**
+   * What this loader did with each module it has loaded, by URL: `imported`
+   * (new to this line of loaders), `reimported` (a changed file, under a
+   * fresh URL) or `kept` (taken from an earlier loader).
+   */
+  async report(): Promise<Map<string, Loaded["how"]>> {
+    const report = new Map<string, Loaded["how"]>();
+    for (const [url, loading] of this.#cache) {
+      const loaded = await loading.catch(() => undefined);
+      if (loaded) report.set(url, loaded.how);
+    }
+    return report;
   }
 
   /**
@@ -164,11 +278,19 @@ export class ModuleLoader {
     }
     let loading = this.#cache.get(url);
     if (!loading) {
-      loading = this.#importTracked(url, location);
+      loading = this.#load(url, location);
       this.#cache.set(url, loading);
-      loading.catch(() => this.#cache.delete(url));
+      loading.then(
+        (loaded) => this.#settled.set(url, loaded),
+        () => {
+          this.#cache.delete(url);
+          this.#settled.delete(url);
+          // The next loader must not take Deno's cached failure for it.
+          this.#failed.add(url);
+        },
+      );
     }
-    return loading;
+    return loading.then((loaded) => loaded.namespace);
   }
 
   /**
@@ -195,13 +317,41 @@ export class ModuleLoader {
     return target;
   }
 
+  /** Keeps what an earlier loader imported, unless it is a file that changed; else imports it. */
+  async #load(url: string, location: RefLocation | undefined): Promise<Loaded> {
+    const known = this.#known.get(url);
+    const watched = mayChange(url);
+    if (known?.namespace && !watched) {
+      return { namespace: known.namespace, how: "kept" };
+    }
+    // Read before the import: a file edited in between is then seen as
+    // changed at the next reload (imported once more), never missed.
+    const fingerprint = watched ? await fingerprintOf(url) : undefined;
+    if (
+      known?.namespace && fingerprint !== undefined &&
+      fingerprint === known.fingerprint
+    ) {
+      return { namespace: known.namespace, fingerprint, how: "kept" };
+    }
+    // Deno caches a module by URL, its failure included: a file it
+    // evaluated before needs a URL it has not seen.
+    const fresh = known !== undefined && watched;
+    const namespace = await this.#importTracked(
+      fresh ? freshUrl(url, this.generation) : url,
+      url,
+      location,
+    );
+    return { namespace, fingerprint, how: fresh ? "reimported" : "imported" };
+  }
+
   async #importTracked(
+    importUrl: string,
     url: string,
     location: RefLocation | undefined,
   ): Promise<ModuleNamespace> {
     this.#pending.add(url);
     try {
-      const importing = importFresh(url, location);
+      const importing = importFresh(importUrl, location, url);
       if (this.importTimeoutMs === undefined) return await importing;
       return await withinTime(importing, this.importTimeoutMs, () =>
         refError(
@@ -218,12 +368,46 @@ export class ModuleLoader {
   /** Forgets every imported module record (the modules stay in Deno's cache). */
   clear(): void {
     this.#cache.clear();
+    this.#settled.clear();
+    this.#failed.clear();
+  }
+}
+
+/** Whether a module's code may change under aio: a file of the app's (not embedded, not aio's own). */
+function mayChange(url: string): boolean {
+  if (!url.startsWith("file:")) return false;
+  if (staticModules()?.has(url)) return false;
+  return !OWN_ENTRIES.has(url) && !url.startsWith(OWN_ROOT + "src/");
+}
+
+/** `url` with `?aio-reload=GENERATION`: a module Deno has not evaluated yet. */
+function freshUrl(url: string, generation: number): string {
+  const fresh = new URL(url);
+  fresh.searchParams.set(RELOAD_QUERY, String(generation));
+  return fresh.href;
+}
+
+/** SHA-256 of a `file:` module's bytes, in hex; undefined when it cannot be read. */
+async function fingerprintOf(url: string): Promise<string | undefined> {
+  try {
+    const file = new URL(url);
+    file.search = "";
+    file.hash = "";
+    const bytes = await Deno.readFile(file);
+    const digest = new Uint8Array(
+      await crypto.subtle.digest("SHA-256", bytes),
+    );
+    return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0"))
+      .join("");
+  } catch {
+    return undefined;
   }
 }
 
 async function importFresh(
-  url: string,
-  location?: RefLocation,
+  importUrl: string,
+  location: RefLocation | undefined,
+  url: string = importUrl,
 ): Promise<ModuleNamespace> {
   const embedded = staticModules()?.get(url);
   if (embedded) return embedded;
@@ -234,13 +418,16 @@ async function importFresh(
     );
   }
   try {
-    return await import(url) as ModuleNamespace;
+    return await import(importUrl) as ModuleNamespace;
   } catch (error) {
-    const message = error instanceof Error
-      ? error.message.split("\n")[0]
-      : String(error);
+    const message =
+      (error instanceof Error ? error.message.split("\n")[0] : String(error))
+        .replaceAll(importUrl, url);
     if ((error as { code?: string })?.code === "ERR_MODULE_NOT_FOUND") {
-      throw refError(location, `Cannot load module '${url}': ${message}`);
+      // A bare specifier the app's import map does not name: Deno's message
+      // would blame aio's own file, which made the import.
+      const detail = SCHEME.test(url) ? message : BARE_UNMAPPED;
+      throw refError(location, `Cannot load module '${url}': ${detail}`);
     }
     throw new AioError(`Module '${url}' failed while importing: ${message}`, {
       cause: error,
@@ -354,6 +541,9 @@ function describeValue(value: unknown): string {
 function isAsyncOrGenerator(fn: { constructor: { name: string } }): boolean {
   return fn.constructor.name !== "Function";
 }
+
+const BARE_UNMAPPED =
+  'a bare specifier needs an entry in the app\'s import map ("imports" in the deno.json beside or above the config), and it has none';
 
 function refError(
   location: RefLocation | undefined,

@@ -243,18 +243,22 @@ async function findModuleCommand(
     throw new ArgumentError(AIO_SPEC, invalidChoice(name, builtins));
   }
   const { loadModuleCommands } = await import("./commands/module_commands.ts");
+  // The lookup loads the app; it unloads only what it loaded itself (an app
+  // already running, as when a listener calls runner(), stays as it is).
+  const loadedBefore = context.app.config !== null;
+  const unload = () => loadedBefore ? undefined : context.app.clear();
   let commands: Map<string, Command>;
   try {
     commands = await loadModuleCommands(context);
   } catch (error) {
     // With the config broken, a slip of a built-in's name is still a usage error.
     if (closest(name, builtins) === undefined) throw error;
-    await context.app.clear();
+    await unload();
     throw new ArgumentError(AIO_SPEC, invalidChoice(name, builtins));
   }
   const command = commands.get(name);
   if (command) return command;
-  await context.app.clear();
+  await unload();
   throw new ArgumentError(
     AIO_SPEC,
     invalidChoice(name, [...builtins, ...commands.keys()]),

@@ -8,6 +8,7 @@ import type { ConfigParser } from "./config/config_parser.ts";
 import type { Problems } from "./config/problems.ts";
 import { SectionReader } from "./config/section_reader.ts";
 import { DEFAULT_DAEMON_LOG, DEFAULT_PIDFILE } from "./daemon/defaults.ts";
+import { levelProblem, notDefined } from "./logging/_names.ts";
 
 export { DEFAULT_DAEMON_LOG, DEFAULT_PIDFILE } from "./daemon/defaults.ts";
 
@@ -25,6 +26,13 @@ export const AIO_OPTIONS: readonly string[] = [
 
 /** `[aio] shutdown_timeout` when the config has none. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_S = 10;
+
+/**
+ * The longest `[aio] shutdown_timeout`: a day. No drain sensibly takes
+ * longer, and the waits built on it (the stop watchdog's, `aio stop`'s,
+ * `aio reload`'s twice it plus 15 s) stay far inside what a timer holds.
+ */
+export const MAX_SHUTDOWN_TIMEOUT_S = 86_400;
 
 /** What `[aio]` says about the app as a whole. */
 export interface AppSettings {
@@ -73,7 +81,10 @@ export function parseWorkers(text: string): number | undefined {
 
 /**
  * Reads `[aio]`, reporting each problem (and each unknown option) to
- * `problems`; a bad value falls back to its default.
+ * `problems`; a bad value falls back to its default. The logging options
+ * (`log_level`, `log_handlers`, `log_file`) are checked here, at the
+ * user's line, though the logging sections are what use them (through
+ * `${aio:log_level}` and the like).
  *
  * @example
  * ```ts
@@ -91,9 +102,10 @@ export function readAppSettings(
   const reader = new SectionReader(config, "aio", problems, {
     known: AIO_OPTIONS,
   });
-  const seconds = reader.number("shutdown_timeout", {
+  // 0 is a stop that cuts everything at once: no wait, so no 1 ms floor.
+  const seconds = reader.seconds("shutdown_timeout", {
     min: 0,
-    what: "a number of seconds, 0 or more",
+    max: MAX_SHUTDOWN_TIMEOUT_S,
   }) ?? DEFAULT_SHUTDOWN_TIMEOUT_S;
   const path = (option: string, fallback: string) => {
     const value = reader.string(option);
@@ -107,6 +119,7 @@ export function readAppSettings(
   const pidfile = path("pidfile", DEFAULT_PIDFILE);
   const daemonLog = path("daemon_log", DEFAULT_DAEMON_LOG);
   const workers = readWorkers(reader);
+  checkLogging(reader, config);
   if (config.has("aio")) reader.checkUnknown();
   return { shutdownTimeoutMs: seconds * 1000, pidfile, daemonLog, workers };
 }
@@ -125,4 +138,26 @@ function readWorkers(reader: SectionReader): number {
     return 1;
   }
   return count;
+}
+
+/**
+ * `log_level` a level name, each of `log_handlers` a handler with a
+ * `[handler_NAME]` section, and all three free of broken references.
+ * Checked whether or not the logging sections use them: they are the
+ * app's settings.
+ */
+function checkLogging(reader: SectionReader, config: ConfigParser): void {
+  const level = reader.string("log_level");
+  const problem = level === undefined ? undefined : levelProblem(level);
+  if (problem) reader.error("log_level", problem);
+  const handlers = reader.string("log_handlers");
+  for (const name of handlers?.split(",") ?? []) {
+    const handler = name.trim();
+    if (handler && !config.has(`handler_${handler}`)) {
+      reader.error("log_handlers", notDefined("handler", handler));
+    }
+  }
+  // Whether the file can be opened is found where it is opened (when a
+  // handler writes to it), and reported as `[aio] log_file` too.
+  reader.string("log_file");
 }

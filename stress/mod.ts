@@ -9,8 +9,9 @@
 //   deno run -A stress/mod.ts --only 1,2      # some parts
 // Per-part sizes: --stop-trials N --crash-trials N --soak-minutes M
 // --fuzz-minutes M --server-fuzz-seconds S --writer-trials N --log-seconds S
-// --hostile-rounds N --daemon-trials N --cluster-seconds S --worker-reloads N
-// --worker-kills N; --seed N; --json FILE writes the results as JSON.
+// --hostile-rounds N --daemon-trials N --cluster-seconds S --reloads N
+// --worker-reloads N --worker-kills N; --seed N; --json FILE writes the
+// results as JSON.
 import { parseArgs } from "node:util";
 import { type PartResult, printResult, seedFrom, timed } from "./_common.ts";
 import { NAME as STOP, stopUnderLoad } from "./stop_under_load.ts";
@@ -29,6 +30,7 @@ import {
 } from "./server_hostile_clients.ts";
 import { daemonsAndSignals, NAME as DAEMONS } from "./daemons_signals.ts";
 import { cluster, NAME as CLUSTER } from "./cluster.ts";
+import { NAME as RELOAD, reloadUnderLoad } from "./reload_under_load.ts";
 import { NAME as WORKERS, workerProcesses } from "./workers.ts";
 
 const { values } = parseArgs({
@@ -48,6 +50,7 @@ const { values } = parseArgs({
     "hostile-rounds": { type: "string" },
     "daemon-trials": { type: "string" },
     "cluster-seconds": { type: "string" },
+    reloads: { type: "string" },
     "worker-reloads": { type: "string" },
     "worker-kills": { type: "string" },
   },
@@ -138,7 +141,12 @@ await part(
   CLUSTER,
   () => cluster({ seconds: size("cluster-seconds", 60, 15) }),
 );
-await part("13", WORKERS, () =>
+await part(
+  "13",
+  RELOAD,
+  () => reloadUnderLoad({ reloads: size("reloads", 100, 20), seed }),
+);
+await part("14", WORKERS, () =>
   workerProcesses({
     reloads: size("worker-reloads", 100, 5),
     kills: size("worker-kills", 10, 3),

@@ -170,7 +170,45 @@ Deno.test("app.clear() frees every port the servers held", async () => {
   );
   equal(ports.length, 2);
   assertInitialState();
-  for (const port of ports) {
-    Deno.listen({ hostname: "127.0.0.1", port }).close();
+  // Another test process may bind a freed port at once, so the check is on
+  // this process's own sockets: none of them listens on those ports.
+  deepEqual(await ownListeningPorts(ports), []);
+});
+
+/** Which of `ports` this process has a listening TCP socket on (Linux's /proc). */
+async function ownListeningPorts(ports: number[]): Promise<number[]> {
+  const inodes = new Set<string>();
+  for await (const entry of Deno.readDir("/proc/self/fd")) {
+    const target = await Deno.readLink(`/proc/self/fd/${entry.name}`).catch(
+      () => "",
+    );
+    const match = /^socket:\[(\d+)\]$/.exec(target);
+    if (match) inodes.add(match[1]);
   }
+  const held = new Set<number>();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    const text = await Deno.readTextFile(table).catch(() => "");
+    for (const line of text.trim().split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      const port = parseInt(fields[1].split(":")[1], 16);
+      const listening = fields[3] === "0A";
+      if (listening && ports.includes(port) && inodes.has(fields[9])) {
+        held.add(port);
+      }
+    }
+  }
+  return [...held];
+}
+
+Deno.test("runner() with an unknown command inside a running app refuses it and leaves the app running", async () => {
+  await runApp(quiet, async (app) => {
+    await rejects(
+      runner(["no-such-command"]),
+      /invalid choice: 'no-such-command'/,
+    );
+    ok(app.running);
+    ok(app.config !== null);
+    ok(app.signals !== null);
+  });
+  assertInitialState();
 });

@@ -554,8 +554,9 @@ Deno.test("errors: bad level names, in a logger, a handler and through interpola
     "level = LOUD",
   );
   assert.deepEqual(errorsOf(text), [
-    "aio.conf:2: [logger_root] level: unknown level 'VERBOSE': use DEBUG, INFO, WARNING, ERROR, CRITICAL or NOTSET",
-    "aio.conf:2: [handler_consoleHandler] level: unknown level 'VERBOSE': use DEBUG, INFO, WARNING, ERROR, CRITICAL or NOTSET",
+    // The built-in sections' levels refer to [aio] log_level: its problem,
+    // once, about the option the user wrote.
+    "aio.conf:2: [aio] log_level: unknown level 'VERBOSE': use DEBUG, INFO, WARNING, ERROR, CRITICAL or NOTSET",
     "aio.conf:4: [logger_web] level: unknown level 'LOUD': use DEBUG, INFO, WARNING, ERROR, CRITICAL or NOTSET",
   ]);
 });

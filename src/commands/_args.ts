@@ -16,6 +16,7 @@
  * @module
  */
 
+import { type Bounds, formatBound, within } from "../config/bounds.ts";
 import { UsageError } from "../errors.ts";
 import { closest } from "../suggest.ts";
 
@@ -372,7 +373,8 @@ export function didYouMean(
 
 /**
  * `invalid choice: 'x'` with the nearest choice, or the whole list when
- * none is near (argparse's wording).
+ * none is near (argparse's wording). Near is a slip of the keyboard, or
+ * the start of just one choice (`WARN` for `WARNING`).
  */
 export function invalidChoice(
   word: string,
@@ -380,7 +382,10 @@ export function invalidChoice(
 ): string {
   // Choices such as log levels are matched without regard to case.
   const lower = choices.map((choice) => choice.toLowerCase());
-  const near = closest(word.toLowerCase(), lower);
+  const typed = word.toLowerCase();
+  const starting = lower.filter((choice) => choice.startsWith(typed));
+  const near = closest(typed, lower) ??
+    (typed.length >= 2 && starting.length === 1 ? starting[0] : undefined);
   return `invalid choice: '${word}' ${
     near === undefined
       ? `(choose from ${quoteAll(choices)})`
@@ -492,4 +497,39 @@ function wrap(text: string, width: number): string[] {
     lines.push(line);
   }
   return lines;
+}
+
+/**
+ * A `SECONDS` argument (`--start-timeout`, `--timeout`, `--lock-timeout`):
+ * `value` as seconds within `bounds`, the bounds the config's durations
+ * have (`config/bounds.ts`), so a wait a timer cannot hold is a usage
+ * error, not a wait that ends at once; undefined when the option was not
+ * given.
+ *
+ * @example
+ * ```ts
+ * import { secondsArgument } from "./_args.ts";
+ * console.log(secondsArgument("--timeout", "2.5", { min: 0, max: 60 })); // 2.5
+ * ```
+ *
+ * @throws {UsageError} `argument --timeout: expected seconds (0 to 60), got 'x'`
+ */
+export function secondsArgument(
+  option: string,
+  value: string | undefined,
+  bounds: Bounds,
+): number | undefined {
+  if (value === undefined) return undefined;
+  // Decimal numbers only: Number() would also take "0x10" and "" (as 0).
+  const seconds = /^\s*(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(value)
+    ? Number(value)
+    : NaN;
+  if (!within(seconds, bounds)) {
+    throw new UsageError(
+      `argument ${option}: expected seconds (${formatBound(bounds.min)} to ${
+        formatBound(bounds.max)
+      }), got '${value}'`,
+    );
+  }
+  return seconds;
 }

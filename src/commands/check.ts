@@ -15,13 +15,12 @@ import { DEFAULTS_SOURCE } from "../config/defaults.ts";
 import { parseArgs } from "./_args.ts";
 import { COMMAND_SPECS } from "./specs.ts";
 import type { Command, CommandContext } from "./types.ts";
-import { hasLoggingConf, LOGGING_CONF } from "../logging.ts";
+import { hasLoggingConf, LOGGING_CONF } from "../config/logging_conf.ts";
+import { IMPORT_TIMEOUT_MS, printWarnings } from "./_prepared.ts";
+import { AIO_MODULE_SPECIFIER } from "../modules.ts";
 
-/**
- * How long `aio check` lets one module import: a top-level await that
- * never settles is then reported as a config error naming the module (ms).
- */
-export const CHECK_IMPORT_TIMEOUT_MS = 10_000;
+/** How long `aio check` lets one module import (ms): {@linkcode IMPORT_TIMEOUT_MS}, by its earlier name. */
+export const CHECK_IMPORT_TIMEOUT_MS = IMPORT_TIMEOUT_MS;
 
 /** The `check` command: exit 0 when the config is sound, 78 with every problem listed when not. */
 export const checkCommand: Command = {
@@ -44,19 +43,23 @@ export const checkCommand: Command = {
     const app = context.app;
     try {
       const plan = await app.prepare(source, {
-        importTimeoutMs: CHECK_IMPORT_TIMEOUT_MS,
+        importTimeoutMs: IMPORT_TIMEOUT_MS,
+        // Checks the log files, creating none: a check writes nothing.
+        openLogFiles: false,
       });
       const read = [...new Set(plan.config.files)].filter((file) =>
         file !== DEFAULTS_SOURCE && file !== OVERRIDES_SOURCE
       );
       if (hasLoggingConf()) read.push(LOGGING_CONF);
       console.log(`aio: read ${read.join(", ") || "no file"}`);
-      for (const warning of plan.problems.sortedWarnings()) {
-        console.error(`aio: warning: ${warning.message}`);
-      }
+      printWarnings(plan.problems);
       plan.problems.throwIfAny();
+      // The modules the config lists: aio's own, always first, is not one.
+      const configured = plan.modules.filter((module) =>
+        module.specifier !== AIO_MODULE_SPECIFIER
+      );
       console.log(
-        `aio: config OK: ${plan.modules.length} module(s), ${plan.listeners.length} listener(s), ${plan.schedules.length} schedule(s), ${
+        `aio: config OK: ${configured.length} module(s), ${plan.listeners.length} listener(s), ${plan.schedules.length} schedule(s), ${
           plan.config.sections().filter((s) => s.startsWith("server/")).length
         } server(s)`,
       );

@@ -18,9 +18,17 @@
  * (`\n`, `\t`, `\\`, `\xNN`, `\uNNNN`, ...). Edits of one file are serialised
  * by a lock on `.NAME.lock` beside it, held from the read to the rename.
  *
+ * What is shown is the config `aio run` and `aio check` use: aio's
+ * defaults, the user config, each module's defaults, the user config again,
+ * `--log-level`, and `logging.conf` over the logging sections. The modules
+ * are imported (through the same path as `aio check`) only when `[aio]
+ * modules` lists one; a module that cannot be imported is a config error.
+ * Nothing is written and no log file opened.
+ *
  * This module is loaded for `aio config` alone, so it imports only the
- * config engine: no logging, no scheduler, no app; the editor, the writer
- * and the lock load only for `-s` and `--unset`.
+ * config engine: no logging, no scheduler, no app; the module layer loads
+ * only for a config that lists modules, and the editor, the writer and the
+ * lock only for `-s` and `--unset`.
  *
  * @module
  */
@@ -32,25 +40,33 @@ import { ConfigParser, formatOption } from "../config/config_parser.ts";
 import { DEFAULT_SECTION } from "../config/parser.ts";
 import {
   buildConfig,
+  type ConfigSourceOptions,
   findConfigFile,
   readUserConfig,
+  type UserConfig,
 } from "../config/layers.ts";
 import { DEFAULTS_SOURCE } from "../config/defaults.ts";
+import { isLoggingSection, withLoggingConf } from "../config/logging_conf.ts";
 import {
   decodeConfig,
   describeReadError,
   readConfigFile,
 } from "../config/read_file.ts";
 import { decodePythonEscapes, EscapeError } from "../config/python_escapes.ts";
+import { secondsArgument } from "./_args.ts";
 /** The usage text `aio config -h` prints. */
 export const CONFIG_USAGE =
   `usage: aio config [-h] [-f FILE] [--json] [-g SECTION[:OPTION]]
        aio config [-f FILE] [--lock-timeout SECONDS] -s SECTION:OPTION VALUE
        aio config [-f FILE] [--lock-timeout SECONDS] --unset SECTION:OPTION
 
-Show the whole config (aio's defaults, then the user config, interpolated),
-one section's options (DEFAULT's included), or one value; or set or remove
-a value in a config file, keeping every other byte of it.
+Show the whole config as aio run uses it, interpolated: aio's defaults, the
+user config, each module's defaults ([aio] modules are imported for them), the
+user config again, and logging.conf over the logging sections; or one
+section's options (DEFAULT's included), or one value. Or set or remove a
+value in a config file, keeping every other byte of it: -s and --unset write
+the user config (or -f FILE), never a module's defaults; a value a module's
+defaults set is overridden by setting it in the user config.
 
 options:
   -h, --help                  show this help and exit
@@ -118,7 +134,7 @@ export async function runConfig(
   } else if (parsed.set || parsed.unset) {
     await editConfig(parsed, context);
   } else {
-    const config = loadConfig(parsed.file, context);
+    const config = await loadConfig(parsed.file, context.source);
     writeStdout(
       parsed.json
         ? JSON.stringify(getJson(config, parsed.get), null, 2) + "\n"
@@ -221,16 +237,12 @@ export function parseConfigArgs(args: readonly string[]): ConfigArgs {
       }`,
     );
   }
-  const timeout = value("--lock-timeout")?.[0];
-  if (timeout !== undefined) {
-    const seconds = /^\s*[0-9.]+\s*$/.test(timeout) ? Number(timeout) : NaN;
-    if (!Number.isFinite(seconds) || seconds > 86_400) {
-      throw new UsageError(
-        `argument --lock-timeout: expected seconds (0 to 86400), got '${timeout}'`,
-      );
-    }
-    parsed.lockTimeoutMs = seconds * 1000;
-  }
+  const lockTimeout = secondsArgument(
+    "--lock-timeout",
+    value("--lock-timeout")?.[0],
+    { min: 0, max: 86_400 },
+  );
+  if (lockTimeout !== undefined) parsed.lockTimeoutMs = lockTimeout * 1000;
   return parsed;
 }
 
@@ -289,32 +301,88 @@ function decodeValue(value: string): string {
   }
 }
 
-/** A config to show: its parser, whether values are raw, and what to call it in errors. */
+/**
+ * A config to show: the app's config, the one logging reads (with
+ * `logging.conf` on top), whether values are raw, and what to call it in
+ * errors.
+ */
 interface LoadedConfig {
   parser: ConfigParser;
+  /** What the logging sections are read from: `parser` with `logging.conf` over it (`parser` itself when there is none, or with `-f`). */
+  logging: ConfigParser;
   raw: boolean;
   where: string;
 }
 
-function loadConfig(
+async function loadConfig(
   file: string | undefined,
-  context: CommandContext,
-): LoadedConfig {
+  source: ConfigSourceOptions,
+): Promise<LoadedConfig> {
   if (file !== undefined) {
     const parser = new ConfigParser().readString(readConfigFile(file), file);
-    return { parser, raw: true, where: file };
+    return { parser, logging: parser, raw: true, where: file };
   }
-  const user = readUserConfig(context.source);
+  const user = readUserConfig(source);
+  const first = buildConfig(user, [], source.overrides);
+  const parser = first.get("aio", "modules", { raw: true, fallback: "" })
+      .trim() === ""
+    ? first
+    : await withModules(user, source);
   return {
-    parser: buildConfig(user),
+    parser,
+    logging: withLoggingConf(parser),
     raw: false,
     where: user?.source ?? DEFAULTS_SOURCE,
   };
 }
 
-/** The sections the dump shows, in order: DEFAULT first when it has options. */
-function shownSections(parser: ConfigParser): string[] {
+/**
+ * The config with the modules' layers, built by the path `aio check` takes
+ * (`layerConfig` of prepare.ts): the modules are imported for their
+ * defaults, each import bounded as check bounds it; nothing is set up.
+ * Throws every problem found (exit 78).
+ */
+async function withModules(
+  user: UserConfig | undefined,
+  source: ConfigSourceOptions,
+): Promise<ConfigParser> {
+  const [
+    { layerConfig },
+    { ModuleLoader },
+    { Problems },
+    { IMPORT_TIMEOUT_MS },
+  ] = await Promise.all([
+    import("../prepare.ts"),
+    import("../refs.ts"),
+    import("../config/problems.ts"),
+    import("./_prepared.ts"),
+  ]);
+  const loader = new ModuleLoader();
+  loader.importTimeoutMs = IMPORT_TIMEOUT_MS;
+  const problems = new Problems();
+  const { config } = await layerConfig(user, {
+    loader,
+    overrides: source.overrides,
+  }, problems);
+  problems.throwIfAny();
+  return config;
+}
+
+/** The parser a section is shown from: logging's for the logging sections. */
+function parserOf(config: LoadedConfig, section: string): ConfigParser {
+  return isLoggingSection(section) ? config.logging : config.parser;
+}
+
+/** The sections the dump shows, in order: DEFAULT first when it has options, then logging.conf's new logging sections. */
+function shownSections(config: LoadedConfig): string[] {
+  const { parser, logging } = config;
   const sections = parser.sections();
+  const known = new Set(sections);
+  for (const section of logging.sections()) {
+    if (isLoggingSection(section) && !known.has(section)) {
+      sections.push(section);
+    }
+  }
   return parser.options(DEFAULT_SECTION).length > 0
     ? [DEFAULT_SECTION, ...sections]
     : sections;
@@ -323,7 +391,7 @@ function shownSections(parser: ConfigParser): string[] {
 /** Every section as `-g SECTION` prints it, under its header, a blank line after each. */
 function dumpText(config: LoadedConfig): string {
   const parts: string[] = [];
-  for (const section of shownSections(config.parser)) {
+  for (const section of shownSections(config)) {
     parts.push(`[${section}]\n`, sectionText(config, section), "\n");
   }
   return parts.join("");
@@ -331,7 +399,8 @@ function dumpText(config: LoadedConfig): string {
 
 /** A section's `option = value` lines: its own options, then those it has from DEFAULT. */
 function sectionText(config: LoadedConfig, section: string): string {
-  const { parser, raw } = config;
+  const { raw } = config;
+  const parser = parserOf(config, section);
   return parser.options(section).map((name) =>
     formatOption(name, parser.get(section, name, { raw }))
   ).join("");
@@ -342,9 +411,9 @@ function lookUp(
   config: LoadedConfig,
   get: NonNullable<ConfigArgs["get"]>,
 ): { section: string; option?: string } {
-  const { parser, where } = config;
+  const { where } = config;
   const hasSection = (name: string) =>
-    name === DEFAULT_SECTION || parser.has(name);
+    name === DEFAULT_SECTION || parserOf(config, name).has(name);
   let { section, option } = get;
   // `-g a:b` names the section `a:b` when there is one and no section `a`.
   if (option !== undefined && !hasSection(section) && hasSection(get.text)) {
@@ -354,7 +423,7 @@ function lookUp(
   if (!hasSection(section)) {
     throw new AioError(`No section '${section}' in ${where}`);
   }
-  if (option !== undefined && !parser.has(section, option)) {
+  if (option !== undefined && !parserOf(config, section).has(section, option)) {
     throw new AioError(
       `No option '${option.toLowerCase()}' in section '${section}' of ${where}`,
     );
@@ -368,7 +437,8 @@ function getText(
 ): string {
   const { section, option } = lookUp(config, get);
   if (option === undefined) return sectionText(config, section);
-  return config.parser.get(section, option, { raw: config.raw }) + "\n";
+  return parserOf(config, section).get(section, option, { raw: config.raw }) +
+    "\n";
 }
 
 /** One option in `--json` output. */
@@ -399,7 +469,8 @@ function optionJson(
   section: string,
   option: string,
 ): OptionJson {
-  const { parser, raw } = config;
+  const { raw } = config;
+  const parser = parserOf(config, section);
   const { file, line } = parser.source(section, option);
   return {
     value: parser.get(section, option, { raw }),
@@ -411,7 +482,7 @@ function optionJson(
 
 function sectionJson(config: LoadedConfig, section: string): SectionJson {
   const json: SectionJson = {};
-  for (const option of config.parser.options(section)) {
+  for (const option of parserOf(config, section).options(section)) {
     json[option] = optionJson(config, section, option);
   }
   return json;
@@ -429,10 +500,10 @@ function getJson(
       : optionJson(config, section, option);
   }
   const sections: Record<string, SectionJson> = {};
-  for (const section of shownSections(config.parser)) {
+  for (const section of shownSections(config)) {
     sections[section] = sectionJson(config, section);
   }
-  return { files: [...new Set(config.parser.files)], sections };
+  return { files: [...new Set(config.logging.files)], sections };
 }
 
 /** The editor, the atomic writer and the lock: loaded for `-s` and `--unset` alone. */

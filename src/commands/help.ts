@@ -119,7 +119,8 @@ async function moduleCommands(
   if (!mayAddCommands(context.source)) return new Map();
   const { loadModuleCommands } = await import("./module_commands.ts");
   try {
-    return await loadModuleCommands(context);
+    // Help only reads: the log files are checked, not created.
+    return await loadModuleCommands(context, { openLogFiles: false });
   } finally {
     await context.app.clear();
   }

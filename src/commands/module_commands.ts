@@ -5,19 +5,22 @@
  * @module
  */
 
+import type { AppLoadOptions } from "../app.ts";
 import { Problems } from "../config/problems.ts";
 import { resolveModuleCommands } from "../module_commands.ts";
 import type { Command, CommandContext, ModuleCommand } from "./types.ts";
 
 /**
  * Loads the app (starting nothing) and returns its module commands by name;
- * throws the problems found on the way.
+ * throws the problems found on the way. `options.openLogFiles` false
+ * (for `aio help`) creates no log file.
  */
 export async function loadModuleCommands(
   context: CommandContext,
+  options: AppLoadOptions = {},
 ): Promise<Map<string, Command>> {
   const app = context.app;
-  const config = app.config ?? await app.load(context.source);
+  const config = app.config ?? await app.load(context.source, options);
   const problems = new Problems();
   const specs = await resolveModuleCommands(config, app.loader, problems);
   problems.throwIfAny();

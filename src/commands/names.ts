@@ -16,6 +16,7 @@ export const BUILTIN_COMMAND_NAMES = [
   "permissions",
   "unit",
   "stop",
+  "reload",
   "status",
   "help",
 ] as const;

@@ -14,6 +14,7 @@ import { COMMAND_SPECS } from "./specs.ts";
 import { logFilePermissions } from "../logging/_permissions.ts";
 import { isFileSource } from "../refs.ts";
 import type { Command, CommandContext } from "./types.ts";
+import { prepareChecked } from "./_prepared.ts";
 import { absolutePath } from "../paths.ts";
 import { parseWorkers } from "../settings.ts";
 import { resolvePath } from "../config_files.ts";
@@ -64,8 +65,9 @@ export const permissionsCommand: Command = {
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseArgs(COMMAND_SPECS.permissions, args);
     const app = context.app;
-    const config = await app.load(context.source);
     try {
+      // A config aio check refuses gets no flags: its problems, exit 78.
+      const { config } = await prepareChecked(context);
       const set = permissionsFor(app, config);
       if (parsed.has("--detach")) addDetach(set, config);
       console.log(formatFlags(set));

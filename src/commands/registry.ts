@@ -72,6 +72,11 @@ export const BUILTIN_COMMANDS: Readonly<
     usesApp: false,
     load: async () => (await import("./stop.ts")).stopCommand,
   },
+  reload: {
+    spec: COMMAND_SPECS.reload,
+    usesApp: false,
+    load: async () => (await import("./reload.ts")).reloadCommand,
+  },
   status: {
     spec: COMMAND_SPECS.status,
     usesApp: false,

@@ -14,6 +14,7 @@ import { StartInterrupted } from "../interrupt.ts";
 import { getLogger, reopenLogFiles } from "../logging.ts";
 import { installProcessSignals } from "../process_signals.ts";
 import { StopWatchdog } from "../stop_watchdog.ts";
+import { ProcessReload } from "../reload/process.ts";
 import { DaemonChild } from "../daemon/child.ts";
 import {
   aioCommand,
@@ -27,13 +28,16 @@ import type { Plan } from "../prepare.ts";
 import { absolutePath } from "../paths.ts";
 import { isFileSource } from "../refs.ts";
 import { DEFAULT_START_TIMEOUT_S } from "../daemon/defaults.ts";
-import { MAX_WORKERS, parseWorkers } from "../settings.ts";
+import { MAX_WORKERS, parseWorkers, readAppSettings } from "../settings.ts";
+import { buildConfig, readUserConfig } from "../config/layers.ts";
+import { Problems } from "../config/problems.ts";
 import { WorkerLink } from "../workers/worker_side.ts";
 import { WorkerStartFailed } from "../workers/errors.ts";
 import type { Supervisor } from "../workers/supervisor.ts";
 import type { Command, CommandContext } from "./types.ts";
-import { parseArgs } from "./_args.ts";
+import { parseArgs, secondsArgument } from "./_args.ts";
 import { COMMAND_SPECS } from "./specs.ts";
+import { MAX_TIMER_S, MIN_WAIT_S } from "../config/bounds.ts";
 import type { AppNotifier } from "../systemd/app_notify.ts";
 import type { SystemdNotifier } from "../systemd/notify.ts";
 
@@ -85,6 +89,14 @@ async function runInForeground(
   let pidfile: Pidfile | undefined;
   let unpublishCluster: (() => void) | undefined;
   let notifier: AppNotifier | undefined;
+  const reloads = new ProcessReload(app, {
+    // A reload may change shutdown_timeout: the stop's bound follows it.
+    onReload: () =>
+      watchdog?.update({
+        shutdownTimeoutMs: app.shutdownTimeoutMs,
+        pidfile: pidfile?.path,
+      }),
+  });
   // First: from here on no signal an operator sends can kill aio uncleanly.
   installProcessSignals({
     stop(signal) {
@@ -99,11 +111,13 @@ async function runInForeground(
       );
       watchdog?.stopBegan();
       link?.stopping();
+      reloads.stopping();
       stop.abort();
     },
     force() {
       console.error("aio: error: second signal during stop, exiting now");
       unpublishCluster?.();
+      reloads.releasePidfile();
       pidfile?.release();
       exitAfterFlush(app, ExitCode.FAILURE);
     },
@@ -112,12 +126,14 @@ async function runInForeground(
       await reopenLogFiles();
       logger.info("{signal}: log files reopened", { signal });
     },
-    // A supervisor's SIGHUP is a rolling reload; a worker's and a single
-    // process's reopens the log files (until the single-process reload).
+    // SIGHUP: reopen the log files, then reload (held until started). A
+    // supervisor's reload is a rolling one; a worker's SIGHUP reopens its
+    // log files only (its supervisor replaces it to reload).
     async reload() {
-      if (supervisor) return await supervisor.reload();
+      if (!supervisor && !link) return await reloads.signal("SIGHUP");
       await reopenLogFiles();
       logger.info("{signal}: log files reopened", { signal: "SIGHUP" });
+      await supervisor?.reload();
     },
     ignored(signal) {
       logger.warning("{signal} ignored: aio gives it no meaning", { signal });
@@ -152,6 +168,7 @@ async function runInForeground(
     const path = daemon?.pidfilePath ?? pidfileOption;
     if (path !== undefined) {
       pidfile = daemon ? await daemon.acquire() : await Pidfile.acquire(path);
+      reloads.holdPidfile(pidfile.path);
       watchdog?.update({
         shutdownTimeoutMs: app.shutdownTimeoutMs,
         pidfile: pidfile.path,
@@ -175,6 +192,8 @@ async function runInForeground(
           watchdog?.update({ shutdownTimeoutMs, pidfile: pidfile?.path }),
       });
       await supervisor.start(stop.signal);
+      // A SIGHUP that came before the supervisor existed.
+      if (reloads.takeHeld()) await supervisor.reload();
     } else {
       link?.adapt(plan);
       await app.start(plan, { signal: stop.signal });
@@ -187,6 +206,7 @@ async function runInForeground(
     }
     daemon?.started();
     startReported = daemon !== undefined;
+    if (!supervisor) reloads.started();
     await aborted(stop.signal);
     if (supervisor) await supervisor.stop();
     else {
@@ -219,6 +239,7 @@ async function runInForeground(
     unpublishCluster?.();
     // Last: sends what is queued (STOPPING=1, a failure's status).
     await notifier?.close(app.signals);
+    reloads.releasePidfile();
     pidfile?.release();
     // A report of a start is read by the launcher at once; one still here
     // had no reader. (A failure's report is read after this process exits.)
@@ -245,7 +266,6 @@ async function startSupervisor(
   },
 ): Promise<Supervisor> {
   const { supervisorFor } = await import("../workers/from_plan.ts");
-  const { daemonSettings } = await import("../daemon/target.ts");
   return supervisorFor(plan, {
     workers: options.workers,
     runArgs: daemonArgs(context, plan.userSource),
@@ -255,8 +275,14 @@ async function startSupervisor(
       options.pidfile ?? plan.settings.pidfile,
     ),
     pidfile: options.pidfile,
+    // After the reload's check: the config file as it is now.
     readSettings: () => {
-      const settings = daemonSettings(context.source);
+      const problems = new Problems();
+      const settings = readAppSettings(
+        buildConfig(readUserConfig(context.source)),
+        problems,
+      );
+      problems.throwIfAny();
       return {
         workers: options.workersOption ?? settings.workers,
         shutdownTimeoutMs: settings.shutdownTimeoutMs,
@@ -316,6 +342,9 @@ async function detach(
       command,
       pidfile,
       daemonLog: settings.daemonLog,
+      daemonLogSource: plan.config.has("aio", "daemon_log")
+        ? plan.config.source("aio", "daemon_log")
+        : undefined,
       deadline,
       startTimeoutS: options.startTimeoutS,
       shutdownTimeoutMs: settings.shutdownTimeoutMs,
@@ -384,14 +413,10 @@ function workersOption(value: string | undefined): number | undefined {
 }
 
 function startTimeout(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_START_TIMEOUT_S;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0 || value.trim() === "") {
-    throw new UsageError(
-      `argument --start-timeout: expected seconds above 0, got '${value}'`,
-    );
-  }
-  return seconds;
+  return secondsArgument("--start-timeout", value, {
+    min: MIN_WAIT_S,
+    max: MAX_TIMER_S,
+  }) ?? DEFAULT_START_TIMEOUT_S;
 }
 
 /**

@@ -54,9 +54,10 @@ export const COMMAND_SPECS: Readonly<Record<BuiltinCommandName, CommandSpec>> =
         `Imports the config's modules, wires its listeners, starts its servers and
 schedules, and runs until SIGINT, SIGTERM or SIGQUIT; then stops within
 [aio] shutdown_timeout (a second signal 500 ms or more after the first forces
-exit 1). SIGHUP and SIGUSR1 reopen the log files. With -d it runs in the
-background and returns once the app has started (exit 0) or failed (its error
-and exit code); its output goes to [aio] daemon_log (default
+exit 1). SIGHUP reopens the log files and reloads the config and the changed
+modules (as aio reload does); SIGUSR1 reopens the log files. With -d it runs
+in the background and returns once the app has started (exit 0) or failed
+(its error and exit code); its output goes to [aio] daemon_log (default
 ${DEFAULT_DAEMON_LOG}). With -w N (or [aio] workers) it supervises N worker
 processes that share the app's TCP, TLS and HTTP ports; SIGHUP then replaces
 them one at a time (a rolling reload).`,
@@ -106,9 +107,13 @@ them one at a time (a rolling reload).`,
         "aio config [-f FILE] [--lock-timeout SECONDS] --unset SECTION:OPTION",
       ],
       description:
-        `Shows the whole config (aio's defaults, then the user config, interpolated),
-one section's options (DEFAULT's included), or one value; or sets or removes
-a value in a config file, keeping every other byte of it.`,
+        `Shows the whole config as aio run uses it, interpolated: aio's defaults, the
+user config, each module's defaults ([aio] modules are imported for them), the
+user config again, and logging.conf over the logging sections; or one
+section's options (DEFAULT's included), or one value. Or sets or removes a
+value in a config file, keeping every other byte of it: -s and --unset write
+the user config (or -f FILE), never a module's defaults; a value a module's
+defaults set is overridden by setting it in the user config.`,
       options: [
         {
           long: "--file",
@@ -229,7 +234,8 @@ it: the binary runs the app on a machine without Deno.`,
 read the config and its modules, listen on its servers' addresses (a UDP
 server's replies included), write its log files and read the environment
 variables it names. -d adds what aio run -d needs; it is not the default
-because running sh is as wide as --allow-run.`,
+because running sh is as wide as --allow-run. The config is checked first, as
+aio check checks it: one with problems gets them, and exit 78, no flags.`,
       options: [{
         long: "--detach",
         short: "-d",
@@ -252,12 +258,15 @@ because running sh is as wide as --allow-run.`,
       summary: "Print a systemd unit that runs this app",
       description:
         `Prints a systemd service unit for this app (Type=notify, reload on SIGHUP,
-the narrowest deno permissions, a sandbox). Save it as NAME.service.`,
+the narrowest deno permissions, a sandbox). Save it as NAME.service. The
+config is checked first, as aio check checks it: one with problems gets them,
+and exit 78, no unit.`,
       options: [
         {
           long: "--name",
           values: ["NAME"],
-          help: "the unit name (default: the working directory's name)",
+          help:
+            "the unit name, with or without .service (default: the working directory's name)",
         },
         {
           long: "--user",
@@ -312,6 +321,37 @@ it has exited; 1 when nothing runs, or when it still runs after the wait.`,
         [
           "aio stop --pidfile /run/app.pid",
           "stop the one that holds that pidfile",
+        ],
+      ],
+    }),
+    reload: defineCommand({
+      name: "reload",
+      summary: "Reload the running app's config and changed modules",
+      description:
+        `Sends SIGHUP to the aio that holds the pidfile (checked by its lock) and
+waits for the outcome: the new config and the changed modules are checked as
+aio check would, then switched to without refusing a connection. Prints
+reloaded (exit 0), or each problem in one line while the old app runs on
+(exit 78 when the new config is bad, 1 for any other failure). Exit 1 when
+nothing runs, or no outcome comes within the wait.`,
+      options: [
+        {
+          long: "--pidfile",
+          values: ["PATH"],
+          help: `the pidfile (default [aio] pidfile, else ${DEFAULT_PIDFILE})`,
+        },
+        {
+          long: "--timeout",
+          values: ["SECONDS"],
+          help:
+            "how long to wait for the outcome (default 2 x [aio] shutdown_timeout + 15)",
+        },
+      ],
+      examples: [
+        ["aio reload", "reload the app aio run -d started here"],
+        [
+          "aio reload --pidfile /run/app.pid",
+          "reload the one that holds that pidfile",
         ],
       ],
     }),

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { PidfileProbe } from "../daemon/pidfile.ts";
+import { PidfileProbe, staleReason } from "../daemon/pidfile.ts";
 import {
   formatClusterStatus,
   readClusterStatus,
@@ -35,8 +35,13 @@ export const statusCommand: Command = {
   description: COMMAND_SPECS.status.summary,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseArgs(COMMAND_SPECS.status, args);
-    const path = parsed.value("--pidfile") ??
-      daemonSettings(context.source).pidfile;
+    // A broken config is a warning here: the daemon's state is still told.
+    const settings = daemonSettings(context.source, {
+      pidfile: parsed.value("--pidfile"),
+      needsTimeout: false,
+    });
+    if (settings.warning) console.error(settings.warning);
+    const path = settings.pidfile;
     const probe = await PidfileProbe.open(path);
     probe.close();
     const { state } = probe;
@@ -45,11 +50,7 @@ export const statusCommand: Command = {
       return StatusCode.NOT_RUNNING;
     }
     if (state.state === "stale") {
-      console.log(
-        `aio: not running (${path} is stale: ${
-          state.pid === undefined ? "no pid" : `pid ${state.pid}`
-        } holds no lock on it)`,
-      );
+      console.log(`aio: not running (${staleReason(path, state.pid)})`);
       return StatusCode.DEAD_WITH_PIDFILE;
     }
     const parts = [`pid ${state.pid ?? "unknown (starting)"}`];

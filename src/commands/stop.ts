@@ -6,12 +6,13 @@
  */
 
 import { sendSignal } from "../daemon/signal_process.ts";
-import { AioError, ExitCode, UsageError } from "../errors.ts";
-import { PidfileProbe } from "../daemon/pidfile.ts";
+import { AioError, ExitCode } from "../errors.ts";
+import { PidfileProbe, staleReason } from "../daemon/pidfile.ts";
+import { MAX_TIMER_S } from "../config/bounds.ts";
 import { daemonSettings } from "../daemon/target.ts";
 import { WATCHDOG_GRACE_MS } from "../stop_watchdog.ts";
 import type { Command, CommandContext } from "./types.ts";
-import { parseArgs } from "./_args.ts";
+import { parseArgs, secondsArgument } from "./_args.ts";
 import { COMMAND_SPECS } from "./specs.ts";
 
 /** What `aio stop` waits beyond the daemon's own bound (`shutdown_timeout` + 1 s), in ms. */
@@ -22,16 +23,22 @@ export const stopCommand: Command = {
   description: COMMAND_SPECS.stop.summary,
   async run(args: string[], context: CommandContext): Promise<number> {
     const parsed = parseArgs(COMMAND_SPECS.stop, args);
-    const explicitPidfile = parsed.value("--pidfile");
-    const explicitTimeout = seconds("--timeout", parsed.value("--timeout"));
-    const settings =
-      explicitPidfile !== undefined && explicitTimeout !== undefined
-        ? undefined
-        : daemonSettings(context.source);
-    const path = explicitPidfile ?? settings!.pidfile;
+    // 0: signal and do not wait. Waited for by polling the lock.
+    const explicitTimeout = secondsArgument(
+      "--timeout",
+      parsed.value("--timeout"),
+      { min: 0, max: MAX_TIMER_S },
+    );
+    // A broken config is a warning here: nothing may keep aio from stopping.
+    const settings = daemonSettings(context.source, {
+      pidfile: parsed.value("--pidfile"),
+      shutdownTimeoutMs: explicitTimeout && explicitTimeout * 1000,
+    });
+    if (settings.warning) console.error(settings.warning);
+    const path = settings.pidfile;
     const timeoutMs = explicitTimeout !== undefined
       ? explicitTimeout * 1000
-      : settings!.shutdownTimeoutMs + WATCHDOG_GRACE_MS + STOP_MARGIN_MS;
+      : settings.shutdownTimeoutMs + WATCHDOG_GRACE_MS + STOP_MARGIN_MS;
     const probe = await PidfileProbe.open(path);
     try {
       const { state } = probe;
@@ -39,11 +46,7 @@ export const stopCommand: Command = {
         throw new AioError(`not running (no pidfile at ${path})`);
       }
       if (state.state === "stale") {
-        throw new AioError(
-          `not running (${path} is stale: ${
-            state.pid === undefined ? "no pid" : `pid ${state.pid}`
-          } holds no lock on it)`,
-        );
+        throw new AioError(`not running (${staleReason(path, state.pid)})`);
       }
       if (state.pid === undefined) {
         throw new AioError(
@@ -73,18 +76,3 @@ export const stopCommand: Command = {
     }
   },
 };
-
-/** A `--NAME SECONDS` value, 0 or more; undefined when not given. */
-function seconds(
-  option: string,
-  value: string | undefined,
-): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (value.trim() === "" || !Number.isFinite(number) || number < 0) {
-    throw new UsageError(
-      `argument ${option}: expected seconds (0 or more), got '${value}'`,
-    );
-  }
-  return number;
-}

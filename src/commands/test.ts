@@ -5,6 +5,7 @@
  * @module
  */
 
+import { readList } from "../config/read_value.ts";
 import type { LoadedModule } from "../app.ts";
 import { UsageError } from "../errors.ts";
 import { findDeno } from "../deno_path.ts";
@@ -28,7 +29,9 @@ export const testCommand: Command = {
       const modules = chooseModules(
         app.modules,
         positionals,
-        config.getList("aio/testing", "modules", { fallback: [] }),
+        config.has("aio/testing", "modules")
+          ? readList(config, "aio/testing", "modules")
+          : [],
       );
       const deno = findDeno();
       let failed = 0;

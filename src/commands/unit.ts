@@ -33,6 +33,7 @@ import {
   permissionsFor,
 } from "./permissions.ts";
 import type { Command, CommandContext } from "./types.ts";
+import { prepareChecked } from "./_prepared.ts";
 
 export { DEFAULT_WATCHDOG_S } from "./specs.ts";
 type NotifyMode = "native" | "helper";
@@ -62,8 +63,9 @@ export const unitCommand: Command = {
     };
     const request = unitRequest(values);
     const app = context.app;
-    const config = await app.load(context.source);
     try {
+      // A config aio check refuses gets no unit: its problems, exit 78.
+      const { config } = await prepareChecked(context);
       const { unit, warnings } = buildServiceUnit(
         app,
         config,
@@ -93,12 +95,9 @@ function unitRequest(values: {
   watchdog?: string;
   notify?: string;
 }): UnitRequest {
-  const name = values.name ?? defaultName();
-  if (!/^[A-Za-z0-9_.:-]+$/.test(name) || name.startsWith("-")) {
-    throw new UsageError(
-      `unit: invalid name '${name}' (letters, digits and _ . : - only)`,
-    );
-  }
+  const name = values.name === undefined
+    ? defaultName()
+    : unitName(values.name);
   const watchdog = values.watchdog ?? String(DEFAULT_WATCHDOG_S);
   const watchdogS = /^\d+$/.test(watchdog) ? Number(watchdog) : NaN;
   if (!Number.isSafeInteger(watchdogS)) {
@@ -116,10 +115,65 @@ function unitRequest(values: {
   };
 }
 
+const SERVICE_SUFFIX = ".service";
+
+/** The longest unit name systemd takes, suffix included (its UNIT_NAME_MAX less the NUL). */
+export const UNIT_NAME_MAX = 255;
+
+/** The unit types other than service, whose suffix on NAME would make `x.socket.service`. */
+const OTHER_UNIT_TYPES = [
+  "automount",
+  "device",
+  "mount",
+  "path",
+  "scope",
+  "slice",
+  "socket",
+  "swap",
+  "target",
+  "timer",
+];
+
+/**
+ * `--name`, with or without `.service`, as the name without it; a usage
+ * error for one systemd refuses (empty, too long) or aio does not write: a
+ * character beyond letters, digits and `_ . : -` (no `@` template, no `\`
+ * escape), a first `-` (systemctl would read an option) or `.` (a hidden
+ * file, which systemd skips), another unit type's suffix.
+ */
+export function unitName(given: string): string {
+  const name = given.endsWith(SERVICE_SUFFIX)
+    ? given.slice(0, -SERVICE_SUFFIX.length)
+    : given;
+  const invalid = (why: string) =>
+    new UsageError(`unit: invalid name '${given}' (${why})`);
+  if (name === "") throw invalid("empty");
+  if (!/^[A-Za-z0-9_.:-]+$/.test(name)) {
+    throw invalid("letters, digits and _ . : - only");
+  }
+  if (/^[-.]/.test(name)) throw invalid("it must not start with - or .");
+  const type = /\.([a-z]+)$/.exec(name)?.[1];
+  if (type !== undefined && OTHER_UNIT_TYPES.includes(type)) {
+    throw invalid(
+      `a .${type} unit's name: aio unit prints a service, NAME or NAME.service`,
+    );
+  }
+  if (name.length + SERVICE_SUFFIX.length > UNIT_NAME_MAX) {
+    throw invalid(
+      `${
+        name.length + SERVICE_SUFFIX.length
+      } characters with .service; systemd takes at most ${UNIT_NAME_MAX}`,
+    );
+  }
+  return name;
+}
+
 /** The working directory's name, made a valid unit name. */
 function defaultName(): string {
   const base = Deno.cwd().split("/").filter(Boolean).at(-1) ?? "";
-  const name = base.replace(/[^A-Za-z0-9_.:-]+/g, "-").replace(/^-+|-+$/g, "");
+  const name = base.replace(/[^A-Za-z0-9_.:-]+/g, "-")
+    .slice(0, UNIT_NAME_MAX - SERVICE_SUFFIX.length)
+    .replace(/^[-.]+|-+$/g, "");
   return name || "aio";
 }
 

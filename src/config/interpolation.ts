@@ -7,6 +7,37 @@
 
 import { ConfigError, type ValueSource } from "./errors.ts";
 
+/** The kinds of error interpolation raises, as CPython names them. */
+export type InterpolationErrorKind =
+  | "InterpolationMissingOptionError"
+  | "InterpolationSyntaxError"
+  | "InterpolationDepthError";
+
+/**
+ * A `${...}` reference that cannot be expanded. Its message is CPython's,
+ * at the line of the value that was read (parity with CPython); `section`
+ * and `option` name the value that holds the broken reference, which may
+ * be another one that the value read refers to (`level = ${aio:log_level}`
+ * with a bad `[aio] log_level`): that is the line the user can fix.
+ */
+export class InterpolationError extends ConfigError {
+  /** The section of the value that holds the broken reference. */
+  readonly section: string;
+  /** The option whose value holds the broken reference. */
+  readonly option: string;
+
+  /** Creates the error; `where` is the value read, `section` and `option` the holder. */
+  constructor(
+    detail: string,
+    where: ValueSource,
+    holder: { section: string; option: string; kind: InterpolationErrorKind },
+  ) {
+    super(detail, { source: where.file, line: where.line, kind: holder.kind });
+    this.section = holder.section;
+    this.option = holder.option;
+  }
+}
+
 /** CPython's `MAX_INTERPOLATION_DEPTH`. */
 export const MAX_INTERPOLATION_DEPTH = 10;
 
@@ -36,20 +67,14 @@ export function interpolate(
   where: ValueSource,
 ): string {
   const parts: string[] = [];
-  const fail = (
-    kind:
-      | "InterpolationMissingOptionError"
-      | "InterpolationSyntaxError"
-      | "InterpolationDepthError",
-    detail: string,
-  ) => new ConfigError(detail, { source: where.file, line: where.line, kind });
-
   const expand = (
     option: string,
     rest: string,
     section: string,
     depth: number,
   ): void => {
+    const fail = (kind: InterpolationErrorKind, detail: string) =>
+      new InterpolationError(detail, where, { section, option, kind });
     if (depth > MAX_INTERPOLATION_DEPTH) {
       throw fail(
         "InterpolationDepthError",

@@ -21,8 +21,31 @@ export const SEARCH_PATHS: readonly string[] = [
 export interface ModuleDefaults {
   /** The text of the module's defaults. */
   text: string;
-  /** Where the text came from (a file path or `SPECIFIER#aioConfig`). */
+  /** Where the text came from (a file path or URL, or {@linkcode aioConfigSource}'s name for an export). */
   source: string;
+}
+
+const AIO_CONFIG_SUFFIX = "#aioConfig";
+
+/**
+ * The name a module's `aioConfig` export goes by as a layer (in errors,
+ * `FILE:LINE` sources and `aio check`'s list of what it read):
+ * `SPECIFIER#aioConfig`, the reference that names it. It is not a file.
+ *
+ * @example
+ * ```ts
+ * import { aioConfigSource, isAioConfigSource } from "./layers.ts";
+ * console.log(aioConfigSource("mylib")); // "mylib#aioConfig"
+ * console.log(isAioConfigSource("mylib#aioConfig")); // true
+ * ```
+ */
+export function aioConfigSource(specifier: string): string {
+  return `${specifier}${AIO_CONFIG_SUFFIX}`;
+}
+
+/** Whether a layer's name is a module's `aioConfig` export ({@linkcode aioConfigSource}), not a file. */
+export function isAioConfigSource(source: string): boolean {
+  return source.endsWith(AIO_CONFIG_SUFFIX);
 }
 
 /** Where the user config comes from. */

@@ -35,7 +35,9 @@ export class ConfigErrors extends AggregateError {
 }
 
 /**
- * The errors and warnings found while reading a config.
+ * The errors and warnings found while reading a config. Each is kept once:
+ * several parts may read one bad value (the built-in logging sections all
+ * refer to `[aio] log_level`), and the user should read its error once.
  *
  * @example Collecting and throwing
  * ```ts
@@ -54,14 +56,16 @@ export class Problems {
   /** Problems `aio check` lists but that do not stop a run. */
   readonly warnings: ConfigError[] = [];
 
-  /** Adds an error. */
+  readonly #seen = new Set<string>();
+
+  /** Adds an error (unless the same one is there already). */
   error(error: ConfigError): void {
-    this.errors.push(error);
+    if (this.#isNew("error", error)) this.errors.push(error);
   }
 
-  /** Adds a warning. */
+  /** Adds a warning (unless the same one is there already). */
   warn(warning: ConfigError): void {
-    this.warnings.push(warning);
+    if (this.#isNew("warning", warning)) this.warnings.push(warning);
   }
 
   /**
@@ -109,9 +113,17 @@ export class Problems {
   }
 
   #take(error: unknown): void {
-    if (error instanceof ConfigError) this.errors.push(error);
-    else if (error instanceof ConfigErrors) this.errors.push(...error.errors);
-    else throw error;
+    if (error instanceof ConfigError) this.error(error);
+    else if (error instanceof ConfigErrors) {
+      for (const one of error.errors) this.error(one);
+    } else throw error;
+  }
+
+  #isNew(kind: string, problem: ConfigError): boolean {
+    const key = `${kind}\n${problem.message}`;
+    if (this.#seen.has(key)) return false;
+    this.#seen.add(key);
+    return true;
   }
 }
 

@@ -7,11 +7,20 @@
  * @module
  */
 
+import {
+  formatBound,
+  MAX_COUNT,
+  MAX_TIMER_S,
+  MIN_WAIT_S,
+  secondsRange,
+  within,
+} from "./bounds.ts";
 import type { ConfigParser } from "./config_parser.ts";
 import { parsePythonFloat, parsePythonInt } from "./config_parser.ts";
 import { DEFAULTS_SOURCE } from "./defaults.ts";
 import { errorAt, type ValueSource } from "./errors.ts";
 import type { Problems } from "./problems.ts";
+import { readValue } from "./read_value.ts";
 import { ownOptions } from "./sections.ts";
 import { closest } from "../suggest.ts";
 
@@ -25,18 +34,22 @@ export interface RefOption {
   source: ValueSource;
 }
 
-/** Bounds for {@linkcode SectionReader.number}. */
-export interface NumberBounds {
-  /** The least value allowed (inclusive). */
+/** Bounds for {@linkcode SectionReader.seconds}, in seconds, both inclusive. */
+export interface SecondsBounds {
+  /** The least value: {@linkcode MIN_WAIT_S} (1 ms) unless given (0 where 0 means "at once"). */
   min?: number;
-  /** A value the number must be greater than (exclusive). */
-  above?: number;
-  /** The greatest value allowed (inclusive). */
+  /** The greatest value: {@linkcode MAX_TIMER_S} (what one timer holds) unless given. */
   max?: number;
-  /** Whole numbers only. */
-  integer?: boolean;
-  /** What the value is, for the message (`"a number of seconds, 0 or more"`). */
-  what: string;
+}
+
+/** Bounds for {@linkcode SectionReader.integer}, both inclusive. */
+export interface IntegerBounds {
+  /** The least value. */
+  min: number;
+  /** The greatest value: {@linkcode MAX_COUNT} unless given. */
+  max?: number;
+  /** What the value is, for the message, instead of `a whole number from MIN to MAX`. */
+  what?: string;
 }
 
 /** Options for a {@linkcode SectionReader}. */
@@ -52,7 +65,7 @@ export interface SectionReaderOptions {
 /**
  * Reads one section, reporting each problem to a {@linkcode Problems}.
  *
- * @example Reading a number
+ * @example Reading a duration
  * ```ts
  * import { ConfigParser } from "./config_parser.ts";
  * import { Problems } from "./problems.ts";
@@ -60,9 +73,9 @@ export interface SectionReaderOptions {
  * const config = new ConfigParser().readString("[aio]\nshutdown_timeout = -1\n", "app.conf");
  * const problems = new Problems();
  * const reader = new SectionReader(config, "aio", problems);
- * reader.number("shutdown_timeout", { min: 0, what: "a number of seconds, 0 or more" });
+ * reader.seconds("shutdown_timeout", { min: 0, max: 86_400 });
  * console.log(problems.errors[0].message);
- * // app.conf:2: [aio] shutdown_timeout: must be a number of seconds, 0 or more, not "-1"
+ * // app.conf:2: [aio] shutdown_timeout: must be a number of seconds from 0 to 86400, not "-1"
  * ```
  */
 export class SectionReader {
@@ -100,11 +113,15 @@ export class SectionReader {
     return this.#config.sectionSource(this.section);
   }
 
-  /** The interpolated, stripped value; undefined when absent or when it does not interpolate (reported). */
+  /**
+   * The interpolated, stripped value; undefined when absent or when it does
+   * not interpolate (reported at the value that holds the broken reference,
+   * as `[section] option: <CPython's detail>`).
+   */
   string(option: string): string | undefined {
     if (!this.has(option)) return undefined;
     return this.#problems.collect(() =>
-      this.#config.get(this.section, option).trim()
+      readValue(this.#config, this.section, option).trim()
     );
   }
 
@@ -153,19 +170,53 @@ export class SectionReader {
     return fallback;
   }
 
-  /** A number within `bounds`, read as Python's `float()` (or `int()`) reads it; undefined when absent or bad (reported). */
-  number(option: string, bounds: NumberBounds): number | undefined {
+  /**
+   * A duration in seconds, read as Python's `float()` reads it, within
+   * `bounds` (by default 1 ms to what one timer holds, 2147483 s);
+   * undefined when absent or bad (reported).
+   */
+  seconds(option: string, bounds: SecondsBounds = {}): number | undefined {
+    const range = {
+      min: bounds.min ?? MIN_WAIT_S,
+      max: bounds.max ?? MAX_TIMER_S,
+    };
+    return this.#bounded(
+      option,
+      parsePythonFloat,
+      range,
+      `a number of ${secondsRange(range)}`,
+    );
+  }
+
+  /**
+   * A whole number, read as Python's `int()` reads it, within `bounds`
+   * (at most {@linkcode MAX_COUNT} unless given); undefined when absent or
+   * bad (reported).
+   */
+  integer(option: string, bounds: IntegerBounds): number | undefined {
+    const range = { min: bounds.min, max: bounds.max ?? MAX_COUNT };
+    return this.#bounded(
+      option,
+      parsePythonInt,
+      range,
+      bounds.what ??
+        `a whole number from ${formatBound(range.min)} to ${
+          formatBound(range.max)
+        }`,
+    );
+  }
+
+  #bounded(
+    option: string,
+    parse: (text: string) => number | undefined,
+    range: { min: number; max: number },
+    what: string,
+  ): number | undefined {
     const text = this.string(option);
     if (text === undefined) return undefined;
-    const value = bounds.integer
-      ? parsePythonInt(text)
-      : parsePythonFloat(text);
-    const ok = value !== undefined && Number.isFinite(value) &&
-      (bounds.min === undefined || value >= bounds.min) &&
-      (bounds.above === undefined || value > bounds.above) &&
-      (bounds.max === undefined || value <= bounds.max);
-    if (!ok) {
-      this.error(option, `must be ${bounds.what}, not ${JSON.stringify(text)}`);
+    const value = parse(text);
+    if (value === undefined || !within(value, range)) {
+      this.error(option, `must be ${what}, not ${JSON.stringify(text)}`);
       return undefined;
     }
     return value;

@@ -11,6 +11,7 @@
  */
 
 import { AioError, ExitCode } from "../errors.ts";
+import { errorAt, type ValueSource } from "../config/errors.ts";
 import { LOG_FILE_MODE } from "../logging.ts";
 import { absolutePath } from "../paths.ts";
 import {
@@ -34,6 +35,11 @@ export interface LaunchOptions {
   pidfile: string;
   /** The daemon log. */
   daemonLog: string;
+  /**
+   * Where the config sets `[aio] daemon_log`, if it does: a log that cannot
+   * be opened is then a config error at that line (exit 78).
+   */
+  daemonLogSource?: ValueSource;
   /** When to give up waiting for the start (a `performance.now()` time). */
   deadline: number;
   /** The start timeout as the user gave it, for messages (s). */
@@ -58,13 +64,7 @@ export async function launchDaemon(options: LaunchOptions): Promise<number> {
   if (probe.state.state === "running") {
     throw new AlreadyRunning(pidfile, probe.state.pid);
   }
-  await Deno.mkdir(parentDir(absolutePath(daemonLog)), { recursive: true });
-  // Created here, not by the shell's `>>`, so its mode does not depend on the umask.
-  (await Deno.open(daemonLog, {
-    append: true,
-    create: true,
-    mode: LOG_FILE_MODE,
-  })).close();
+  const logOffset = await openDaemonLog(daemonLog, options.daemonLogSource);
   const [program, ...args] = options.command;
   const child = new Deno.Command("sh", {
     // The log's path is an argument, never part of the script.
@@ -95,6 +95,11 @@ export async function launchDaemon(options: LaunchOptions): Promise<number> {
   if (outcome.kind === "failed") {
     const { report, code } = outcome;
     if (report?.outcome !== "failed") {
+      // It could not report (its pidfile's directory is unusable, say): its
+      // error lines are in what it wrote to the log.
+      for (const line of errorLinesSince(daemonLog, logOffset)) {
+        console.error(line);
+      }
       throw new AioError(
         `the daemon (pid ${child.pid}) exited with code ${code} before it started; see ${daemonLog}`,
         { exitCode: code || ExitCode.FAILURE },
@@ -117,6 +122,74 @@ export async function launchDaemon(options: LaunchOptions): Promise<number> {
       ? `the daemon ${why}; it was stopped (see ${daemonLog})`
       : `the daemon ${why} and did not stop: pid ${child.pid} may still run`,
   );
+}
+
+/** The most error lines relayed from the daemon log. */
+const MAX_RELAYED_LINES = 20;
+/** The most bytes of the daemon log read for them. */
+const MAX_RELAYED_BYTES = 64 * 1024;
+
+/**
+ * Creates the daemon log (and its directory) if missing and returns its
+ * size, where what the daemon writes will begin. Created here, not by the
+ * shell's `>>`, so its mode does not depend on the umask.
+ *
+ * @throws {ConfigError} at `source` when the config names a log that cannot
+ *   be opened; {@linkcode AioError} for the default one
+ */
+async function openDaemonLog(
+  path: string,
+  source: ValueSource | undefined,
+): Promise<number> {
+  try {
+    await Deno.mkdir(parentDir(absolutePath(path)), { recursive: true });
+    using file = await Deno.open(path, {
+      append: true,
+      create: true,
+      mode: LOG_FILE_MODE,
+    });
+    return (await file.stat()).size;
+  } catch (error) {
+    // A permission aio lacks keeps its own message (and its hint).
+    if (error instanceof Deno.errors.NotCapable) throw error;
+    const reason = (error instanceof Error ? error.message : String(error))
+      .replace(/ \(os error \d+\)/, "");
+    if (source) {
+      throw errorAt(
+        source,
+        `[aio] daemon_log: cannot open '${path}': ${reason}`,
+      );
+    }
+    throw new AioError(`cannot open the daemon log ${path}: ${reason}`);
+  }
+}
+
+/**
+ * The error lines the daemon wrote to its log after `offset`: aio's own
+ * (`aio: ...`) and Deno's (`error: ...`), the last
+ * {@linkcode MAX_RELAYED_LINES} of them.
+ */
+function errorLinesSince(path: string, offset: number): string[] {
+  let text: string;
+  try {
+    using file = Deno.openSync(path, { read: true });
+    const size = file.statSync().size;
+    const start = Math.max(offset, size - MAX_RELAYED_BYTES);
+    file.seekSync(start, Deno.SeekMode.Start);
+    const bytes = new Uint8Array(size - start);
+    let read = 0;
+    while (read < bytes.length) {
+      const count = file.readSync(bytes.subarray(read));
+      if (count === null) break;
+      read += count;
+    }
+    text = new TextDecoder().decode(bytes.subarray(0, read));
+  } catch {
+    return [];
+  }
+  return text.split("\n")
+    .filter((line) => /^(aio: |error: )/.test(line))
+    .slice(-MAX_RELAYED_LINES);
 }
 
 type Outcome =

@@ -25,6 +25,22 @@ const LOCK_RETRY_MS = 20;
 /** How long a loser waits for the winner to write its pid, to name it. */
 const PID_WAIT_MS = 500;
 
+/**
+ * Why a pidfile whose lock nobody holds is stale, for `not running (...)`.
+ *
+ * @example
+ * ```ts
+ * import { staleReason } from "./pidfile.ts";
+ * console.log(staleReason("aio.pid", undefined));
+ * // aio.pid is stale: it names no pid, and no process holds its lock
+ * ```
+ */
+export function staleReason(path: string, pid: number | undefined): string {
+  return pid === undefined
+    ? `${path} is stale: it names no pid, and no process holds its lock`
+    : `${path} is stale: pid ${pid} holds no lock on it`;
+}
+
 /** Another process holds the pidfile's lock. */
 export class AlreadyRunning extends AioError {
   /** The pid the pidfile names (undefined while its holder has not written it yet). */
@@ -77,7 +93,11 @@ export class Pidfile {
    */
   static async acquire(path: string): Promise<Pidfile> {
     const absolute = absolutePath(path);
-    await Deno.mkdir(parentDir(absolute), { recursive: true });
+    await Deno.mkdir(parentDir(absolute), { recursive: true }).catch((
+      error,
+    ) => {
+      throw cannotCreate(path, error);
+    });
     // A holder that exits unlinks the file while it still holds the lock;
     // one that opened the old file just before may then lock a file that is
     // no longer at the path. Such a lock is worthless: try again.
@@ -87,6 +107,8 @@ export class Pidfile {
         write: true,
         create: true,
         mode: PIDFILE_MODE,
+      }).catch((error) => {
+        throw cannotCreate(path, error);
       });
       if (!await tryLockFor(file)) {
         const pid = await waitForPid(file);
@@ -124,6 +146,22 @@ export class Pidfile {
   }
 }
 
+/** The pidfile `path` cannot be created: one line naming it (a permission aio lacks keeps its own error). */
+function cannotCreate(path: string, error: unknown): unknown {
+  if (error instanceof Deno.errors.NotCapable) return error;
+  const reason = (error instanceof Error ? error.message : String(error))
+    .replace(/ \(os error \d+\)/, "");
+  return new AioError(`cannot create the pidfile ${path}: ${reason}`);
+}
+
+/** The pidfile `path` is there but cannot be read: one line naming it (a permission aio lacks keeps its own error). */
+function cannotRead(path: string, error: unknown): unknown {
+  if (error instanceof Deno.errors.NotCapable) return error;
+  const reason = (error instanceof Error ? error.message : String(error))
+    .replace(/ \(os error \d+\)/, "");
+  return new AioError(`cannot read the pidfile ${path}: ${reason}`);
+}
+
 /** What a pidfile says, read from outside (`aio stop`, `aio status`, `aio run -d`). */
 export type PidfileState =
   | { state: "absent" }
@@ -158,10 +196,18 @@ export class PidfileProbe {
     try {
       file = await Deno.open(path, { read: true });
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
+      // A file where its directory should be: there is no pidfile either.
+      if (
+        error instanceof Deno.errors.NotFound ||
+        error instanceof Deno.errors.NotADirectory
+      ) {
         return new PidfileProbe(path, { state: "absent" }, undefined);
       }
-      throw error;
+      throw cannotRead(path, error);
+    }
+    if ((await file.stat()).isDirectory) {
+      file.close();
+      throw cannotRead(path, new Error("it is a directory"));
     }
     const pid = await readPid(file);
     if (await file.tryLock(true)) {

@@ -1,90 +1,183 @@
 /**
- * The outcome of the last reload of a daemon, for `aio reload` to read:
- * `PIDFILE.reload.json`, replaced whole (by rename) after each attempt:
+ * How a running aio tells `aio reload` what became of a reload: after each
+ * reload attempt it replaces `PIDFILE.reload.json` (a temporary file, then
+ * a rename, so a reader sees a whole outcome or the one before) with
  *
  * ```json
- * {"seq": 3, "outcome": "reloaded", "errors": [], "finishedAt": "2025-01-01T00:00:00.000Z", "pid": 1234}
+ * {"seq": 3, "outcome": "failed", "errors": ["aio.conf:7: [server/web] port: ..."],
+ *  "finishedAt": "2025-01-01T12:00:00.000Z", "pid": 4242}
  * ```
  *
- * `seq` counts the attempts of the process `pid` so far; `aio reload` reads
- * it, sends SIGHUP and waits for a greater one.
+ * `errors` holds one line per problem: a config error's message
+ * (`FILE:LINE: [section] option: ...`), or `error: ` and the first line of
+ * any other error's message (a new server that could not bind); see
+ * {@linkcode errorLines}. `seq` counts the process's reload attempts. `aio reload` reads the file
+ * before it sends SIGHUP and waits for a greater `seq` from the same pid.
+ * The process that holds the pidfile writes it: the single process, or the
+ * supervisor of worker processes.
  *
  * @module
  */
 
-import { writeFileAtomicSync } from "../config/atomic_write.ts";
+import { ConfigError } from "../config/errors.ts";
+import { ConfigErrors, firstLine } from "../errors.ts";
 
-/** How a reload ended. */
-export type ReloadOutcomeKind = "reloaded" | "failed";
-
-/** What `PIDFILE.reload.json` holds. */
+/** One reload attempt's outcome, as the file holds it. */
 export interface ReloadOutcome {
-  /** The attempts of this process so far, this one included. */
+  /** How many reload attempts the process has made, this one included. */
   seq: number;
-  /** Applied, or refused (the old app goes on). */
-  outcome: ReloadOutcomeKind;
-  /** Why it failed: `FILE:LINE: ...` lines; empty when it was applied. */
+  /** `reloaded`: the new config and code run; `failed`: the old app runs on, untouched. */
+  outcome: "reloaded" | "failed";
+  /** Each problem in one line (see {@linkcode errorLines}); empty when reloaded. */
   errors: string[];
-  /** When it ended (ISO 8601). */
+  /** When the attempt finished (ISO 8601). */
   finishedAt: string;
-  /** The pid of the process that reloaded. */
+  /** The process that reloaded. */
   pid: number;
 }
 
-/** The outcome file of `pidfile`. */
+/** The outcome file of the aio that holds `pidfile`. */
 export function reloadOutcomePath(pidfile: string): string {
   return `${pidfile}.reload.json`;
 }
 
 /**
- * Writes the outcome beside `pidfile`, atomically. Never throws: a reload
- * that cannot be reported is still a reload (the log says how it went).
+ * Reads the outcome file beside `pidfile`.
+ *
+ * @returns The last outcome; undefined when there is none (or it is not an outcome).
+ */
+export async function readReloadOutcome(
+  pidfile: string,
+): Promise<ReloadOutcome | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(reloadOutcomePath(pidfile));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  return parseReloadOutcome(text);
+}
+
+/**
+ * Parses an outcome file's text; undefined when it is not one.
  *
  * @example
  * ```ts
- * import { readReloadOutcome, writeReloadOutcome } from "./reload_outcome.ts";
- * const dir = Deno.makeTempDirSync();
- * writeReloadOutcome(`${dir}/aio.pid`, { seq: 1, outcome: "reloaded", errors: [] });
- * console.log(readReloadOutcome(`${dir}/aio.pid`)?.seq); // 1
- * Deno.removeSync(dir, { recursive: true });
+ * import { parseReloadOutcome } from "./reload_outcome.ts";
+ * const text = '{"seq":1,"outcome":"reloaded","errors":[],"finishedAt":"2025-01-01T00:00:00.000Z","pid":7}';
+ * console.log(parseReloadOutcome(text)?.seq); // 1
  * ```
  */
-export function writeReloadOutcome(
-  pidfile: string,
-  outcome: Omit<ReloadOutcome, "finishedAt" | "pid">,
-): void {
-  const record: ReloadOutcome = {
-    seq: outcome.seq,
-    outcome: outcome.outcome,
-    errors: outcome.errors,
-    finishedAt: new Date().toISOString(),
-    pid: Deno.pid,
-  };
+export function parseReloadOutcome(text: string): ReloadOutcome | undefined {
+  let value: unknown;
   try {
-    writeFileAtomicSync(
-      reloadOutcomePath(pidfile),
-      `${JSON.stringify(record)}\n`,
-    );
-  } catch {
-    // Reported in the log only.
-  }
-}
-
-/** The outcome beside `pidfile`; undefined when there is none (or it is not whole). */
-export function readReloadOutcome(pidfile: string): ReloadOutcome | undefined {
-  try {
-    const value = JSON.parse(Deno.readTextFileSync(reloadOutcomePath(pidfile)));
-    return typeof value?.seq === "number" ? value as ReloadOutcome : undefined;
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
+  const outcome = value as Partial<ReloadOutcome> | null;
+  if (
+    typeof outcome !== "object" || outcome === null ||
+    !Number.isInteger(outcome.seq) ||
+    (outcome.outcome !== "reloaded" && outcome.outcome !== "failed") ||
+    !Array.isArray(outcome.errors) ||
+    !outcome.errors.every((line) => typeof line === "string") ||
+    typeof outcome.finishedAt !== "string" || !Number.isInteger(outcome.pid)
+  ) return undefined;
+  return outcome as ReloadOutcome;
 }
 
-/** Removes the outcome a process before this one left (its `seq` would confuse `aio reload`). */
+/**
+ * Replaces the outcome file beside `pidfile` with `outcome`, atomically (a
+ * temporary file in the same directory, then a rename).
+ */
+export async function writeReloadOutcome(
+  pidfile: string,
+  outcome: ReloadOutcome,
+): Promise<void> {
+  const path = reloadOutcomePath(pidfile);
+  const temporary = `${path}.${Deno.pid}.tmp`;
+  try {
+    await Deno.writeTextFile(temporary, JSON.stringify(outcome) + "\n");
+    await Deno.rename(temporary, path);
+  } catch (error) {
+    await Deno.remove(temporary).catch(() => {});
+    throw error;
+  }
+}
+
+/** Removes the outcome file beside `pidfile` (a new holder's, or one that exits); never throws. */
 export function removeReloadOutcome(pidfile: string): void {
   try {
     Deno.removeSync(reloadOutcomePath(pidfile));
   } catch {
-    // None there.
+    // Absent, or not ours to remove: a reader checks the pid anyway.
   }
+}
+
+/**
+ * Whether `outcome` answers a SIGHUP sent to `pid` when the file held
+ * `before`: it is from `pid`, and later than `before` if that was from
+ * `pid` too.
+ *
+ * @example
+ * ```ts
+ * import { answersSignal } from "./reload_outcome.ts";
+ * const at = "2025-01-01T00:00:00.000Z";
+ * const before = { seq: 2, outcome: "reloaded" as const, errors: [], finishedAt: at, pid: 7 };
+ * console.log(answersSignal({ ...before, seq: 3 }, before, 7)); // true
+ * console.log(answersSignal(before, before, 7)); // false
+ * ```
+ */
+export function answersSignal(
+  outcome: ReloadOutcome | undefined,
+  before: ReloadOutcome | undefined,
+  pid: number,
+): outcome is ReloadOutcome {
+  if (outcome === undefined || outcome.pid !== pid) return false;
+  return before === undefined || before.pid !== pid || outcome.seq > before.seq;
+}
+
+/** What marks a line of {@linkcode ReloadOutcome.errors} that is not a config error. */
+export const RUNTIME_ERROR_PREFIX = "error: ";
+
+/**
+ * Each problem in one line, as {@linkcode ReloadOutcome.errors} holds
+ * them: a config error's message (`FILE:LINE: ...`), else
+ * {@linkcode RUNTIME_ERROR_PREFIX} and the first line of its message.
+ *
+ * @example
+ * ```ts
+ * import { errorLines } from "./reload_outcome.ts";
+ * import { ConfigError } from "../config/errors.ts";
+ * const error = new ConfigError("[aio] shutdown_timeout: must be a number", { source: "aio.conf", line: 3 });
+ * console.log(errorLines([error, new Error("Cannot listen")]));
+ * // ["aio.conf:3: [aio] shutdown_timeout: must be a number", "error: Cannot listen"]
+ * ```
+ */
+export function errorLines(errors: readonly unknown[]): string[] {
+  return errors.flatMap((error) => {
+    if (error instanceof ConfigErrors) return errorLines(error.errors);
+    if (error instanceof ConfigError) return [error.message];
+    const message = error instanceof Error ? error.message : String(error);
+    return [RUNTIME_ERROR_PREFIX + firstLine(message)];
+  });
+}
+
+/**
+ * An outcome line as aio prints it: `aio: config error: FILE:LINE: ...`
+ * (as `aio check` does) or `aio: error: ...`.
+ *
+ * @example
+ * ```ts
+ * import { printedLine } from "./reload_outcome.ts";
+ * console.log(printedLine("aio.conf:3: [aio] modules: no module")); // "aio: config error: aio.conf:3: [aio] modules: no module"
+ * console.log(printedLine("error: Cannot listen")); // "aio: error: Cannot listen"
+ * ```
+ */
+export function printedLine(line: string): string {
+  return line.startsWith(RUNTIME_ERROR_PREFIX)
+    ? `aio: ${line}`
+    : `aio: config error: ${line}`;
 }

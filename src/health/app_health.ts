@@ -8,6 +8,7 @@
  * @module
  */
 
+import { reloadSucceeded } from "../reload/result.ts";
 import { getLogger } from "../logging.ts";
 import { AioMetrics } from "../metrics/aio_metrics.ts";
 import type { ProcessMetrics } from "../metrics/process.ts";
@@ -25,13 +26,13 @@ const logger = getLogger("aio.health");
 
 /**
  * The lifecycle signals of a reload, as the reload emits them: `reloading`
- * when its drain begins, `reloaded` when the new config runs, `failed`
- * (with the error) when the reload is refused and the old app runs on.
+ * as it begins, `reloaded` once it has ended, with the app as the message
+ * (its `lastReload.outcome` says whether the new config runs, or the old
+ * one runs on).
  */
 export const RELOAD_SIGNALS = {
   reloading: "aio-reloading",
   reloaded: "aio-reloaded",
-  failed: "aio-reload-failed",
 } as const;
 
 /** The transports whose connections aio's servers report (open and closed). */
@@ -99,13 +100,10 @@ export class AppHealth {
     const readiness = this.readiness;
     this.#listeners = [
       [RELOAD_SIGNALS.reloading, () => readiness.draining()],
-      [RELOAD_SIGNALS.reloaded, () => {
-        metrics.reload("ok");
-        readiness.ready();
-      }],
-      [RELOAD_SIGNALS.failed, () => {
-        // The old app runs on: it takes traffic again if it had stopped.
-        metrics.reload("failed");
+      [RELOAD_SIGNALS.reloaded, (_signal, app) => {
+        // Either way an app runs (the new one, or the old one on): it
+        // takes traffic again.
+        metrics.reload(reloadSucceeded(app) ? "ok" : "failed");
         if (readiness.phase === "draining") readiness.ready();
       }],
     ];

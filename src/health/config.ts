@@ -59,10 +59,9 @@ export function readHealthSpec(
     : DEFAULT_HEALTH_ADDRESS;
   let port: number | undefined;
   if (reader.has("port")) {
-    port = reader.number("port", {
+    port = reader.integer("port", {
       min: 0,
       max: 65535,
-      integer: true,
       what: "an integer 0-65535 (0 picks a free port)",
     });
   } else {

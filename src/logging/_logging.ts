@@ -19,7 +19,7 @@ import {
 } from "@logtape/logtape";
 import type { ConfigParser } from "../config/config_parser.ts";
 import { ConfigError, errorAt } from "../config/errors.ts";
-import { decodeConfig } from "../config/read_file.ts";
+import { withLoggingConf } from "../config/logging_conf.ts";
 import {
   compileTextFormatter,
   jsonFormatter,
@@ -27,8 +27,14 @@ import {
 } from "./_format.ts";
 import { FastLogger } from "./_logger.ts";
 import { LogFile } from "./_log_file.ts";
+import { checkLogFileOpens } from "./_log_file_check.ts";
 import { describeError } from "./_write_errors.ts";
-import { type HandlerPlan, type LoggingPlan, planLogging } from "./_plan.ts";
+import {
+  type HandlerPlan,
+  type LoggingPlan,
+  planLogging,
+  subjectOf,
+} from "./_plan.ts";
 import {
   createFileSink,
   createNullSink,
@@ -36,9 +42,6 @@ import {
   type FileSink,
   type WritableLike,
 } from "./_sinks.ts";
-
-/** The file read on top of the config for its logging sections, as the original aio.app did. */
-export const LOGGING_CONF = "logging.conf";
 
 /** Options for {@linkcode Logging.configure} and {@linkcode Logging.validate}. */
 export interface ConfigureLoggingOptions {
@@ -59,7 +62,22 @@ export interface ConfigureLoggingOptions {
    * `logging.conf` in the working directory; `null` reads none).
    */
   loggingConf?: string | null;
+  /**
+   * Open the log files of the FileHandler family (default true). With
+   * false, nothing is created or written: each file is only checked to be
+   * openable (see `_log_file_check.ts`) and its handler drops its records,
+   * so logging goes to the stream handlers alone. For the commands that
+   * only read (`aio check`, `aio permissions`, `aio unit`).
+   */
+  openFiles?: boolean;
 }
+
+// Kept here too for the importers that know logging by this module.
+export {
+  hasLoggingConf,
+  LOGGING_CONF,
+  withLoggingConf,
+} from "../config/logging_conf.ts";
 
 const META_FORMAT = "%(asctime)s %(levelname)s(%(name)s): %(message)s";
 const META_SINK = "aio:logtape-meta";
@@ -116,8 +134,8 @@ export class Logging {
 
   /**
    * Configures LogTape from the logging sections, replacing any earlier
-   * configuration. Log files
-   * (and their directories) are created here, unless a handler delays it.
+   * configuration. Log files (and their directories) are created here,
+   * unless a handler delays it or `options.openFiles` is false.
    *
    * @throws {ConfigError} for the first mistake in the sections, or a log
    *   file that cannot be opened; the earlier configuration then stays.
@@ -132,16 +150,19 @@ export class Logging {
     if (errors.length > 0) throw errors[0];
     const stdout = options.stdout ?? Deno.stdout;
     const stderr = options.stderr ?? Deno.stderr;
-    const files = openFiles(plan, stderr);
+    const open = options.openFiles ?? true;
+    const files = open ? openFiles(plan, stderr) : checkFiles(plan);
     const sinks: Record<string, Sink> = {};
     for (const key of plan.usedHandlers) {
       const handler = plan.handlers.get(key)!;
-      sinks[sinkId(key)] = createSink(handler, {
-        stdout,
-        stderr,
-        color: options.color,
-        files,
-      });
+      sinks[sinkId(key)] = !open && handler.kind === "file"
+        ? createNullSink()
+        : createSink(handler, {
+          stdout,
+          stderr,
+          color: options.color,
+          files,
+        });
     }
     sinks[META_SINK] = createStreamSink(
       stderr,
@@ -208,46 +229,6 @@ export function processLogging(): Logging {
   return slot[LOGGING_KEY] ??= new Logging();
 }
 
-/**
- * `config` with `logging.conf` read on top of a copy, when that file
- * exists: its options win, option by option, as the original's
- * `start_logging` read it last.
- *
- * @throws {ConfigError} when `logging.conf` cannot be read or parsed
- */
-export function withLoggingConf(
-  config: ConfigParser,
-  path: string | null = LOGGING_CONF,
-): ConfigParser {
-  if (path === null) return config;
-  let bytes: Uint8Array;
-  try {
-    bytes = Deno.readFileSync(path);
-  } catch (error) {
-    // Missing, or not ours to look at (no --allow-read for it): as absent.
-    if (
-      error instanceof Deno.errors.NotFound ||
-      error instanceof Deno.errors.NotCapable
-    ) return config;
-    throw new ConfigError(
-      `Cannot read logging config: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
-      { source: path, kind: "ReadError", cause: error },
-    );
-  }
-  return config.clone().readString(decodeConfig(bytes, path), path);
-}
-
-/** Whether a `logging.conf` is there to be read on top of the config (for `aio check`'s list of files read). */
-export function hasLoggingConf(path: string = LOGGING_CONF): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
-
 function sinkId(key: string): string {
   return `handler:${key}`;
 }
@@ -282,21 +263,49 @@ function openFiles(
   stderr: WritableLike,
 ): Map<string, LogFile> {
   const opened = new Map<string, LogFile>();
-  for (const key of plan.usedHandlers) {
-    const handler = plan.handlers.get(key)!;
-    if (handler.kind !== "file") continue;
+  for (const [key, handler] of fileHandlers(plan)) {
     try {
       opened.set(key, new LogFile(handler.file, { stderr }));
     } catch (error) {
       for (const file of opened.values()) file.close();
-      const reason = describeError(error);
-      throw errorAt(
-        handler.argsSource,
-        `[handler_${key}] args: cannot open log file '${handler.file.path}': ${reason}`,
-      );
+      throw cannotOpen(handler, error);
     }
   }
   return opened;
+}
+
+/** Checks that each log file could be opened, creating nothing; opens none. */
+function checkFiles(plan: LoggingPlan): Map<string, LogFile> {
+  for (const [, handler] of fileHandlers(plan)) {
+    try {
+      checkLogFileOpens(handler.file.path);
+    } catch (error) {
+      throw cannotOpen(handler, error);
+    }
+  }
+  return new Map();
+}
+
+type FileHandlerPlan = HandlerPlan & { kind: "file" };
+
+function* fileHandlers(
+  plan: LoggingPlan,
+): Generator<[string, FileHandlerPlan]> {
+  for (const key of plan.usedHandlers) {
+    const handler = plan.handlers.get(key)!;
+    if (handler.kind === "file") yield [key, handler];
+  }
+}
+
+function cannotOpen(handler: FileHandlerPlan, error: unknown): ConfigError {
+  // About the option the path was written in: `[aio] log_file` for the
+  // built-in fileHandler's (see the plan's #locate).
+  return errorAt(
+    handler.argsAt.source,
+    `${
+      subjectOf(handler.argsAt)
+    } cannot open log file '${handler.file.path}': ${describeError(error)}`,
+  );
 }
 
 interface SinkContext {

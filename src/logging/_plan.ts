@@ -11,6 +11,7 @@ import { dirname } from "node:path";
 import type { ConfigParser } from "../config/config_parser.ts";
 import { DEFAULTS_SOURCE } from "../config/defaults.ts";
 import { ConfigError, errorAt, type ValueSource } from "../config/errors.ts";
+import { readValue } from "../config/read_value.ts";
 import {
   describe,
   NotDataError,
@@ -27,6 +28,8 @@ import {
   HandlerArgsError,
 } from "./_handler_args.ts";
 import type { LogFileSpec } from "./_log_file.ts";
+import { creationBlocker } from "./_log_file_check.ts";
+import { type Level, levelProblem, notDefined, parseLevel } from "./_names.ts";
 
 /** A `[formatter_*]` section. */
 export interface FormatterPlan {
@@ -49,8 +52,11 @@ export type HandlerPlan =
     level?: LogLevel;
     /** Its formatter; undefined for Python's default `%(message)s`. */
     formatter?: FormatterPlan;
-    /** Where `args` was written, for errors found when the handler opens. */
-    argsSource: ValueSource;
+    /**
+     * Where the file's arguments were written, for errors found when the
+     * handler opens: `[aio] log_file` for the built-in fileHandler's.
+     */
+    argsAt: Located;
   }
   & (
     | { kind: "stream"; stream: "stdout" | "stderr" }
@@ -82,19 +88,23 @@ export interface LoggingPlan {
   usedHandlers: Set<string>;
 }
 
-type Level = LogLevel | "notset";
+/**
+ * An option (or, with `option` empty, a whole section) and where it is
+ * written: what an error names and points at.
+ */
+export interface Located {
+  /** The section. */
+  section: string;
+  /** The option; empty for the section as a whole. */
+  option: string;
+  /** The file and line. */
+  source: ValueSource;
+}
 
-const LEVELS: Readonly<Record<string, Level>> = {
-  CRITICAL: "fatal",
-  FATAL: "fatal",
-  ERROR: "error",
-  WARNING: "warning",
-  WARN: "warning",
-  INFO: "info",
-  DEBUG: "debug",
-  TRACE: "trace",
-  NOTSET: "notset",
-};
+/** `[section] option:` (or `[section]` for a whole section), the start of a message about `at`. */
+export function subjectOf(at: Located): string {
+  return at.option === "" ? `[${at.section}]` : `[${at.section}] ${at.option}:`;
+}
 
 type HandlerClass = "StreamHandler" | "NullHandler" | FileHandlerClass;
 
@@ -170,9 +180,12 @@ class Planner {
       // A used handler with errors of its own has been reported; don't build it.
       if (!handlers.has(key)) usedHandlers.delete(key);
     }
-    // In file order, as a reader goes through the config.
+    // In file order, as a reader goes through the config; once each (the
+    // built-in sections all refer to `[aio] log_level`: a bad one is one
+    // error, about `[aio] log_level`, however many sections read it).
     const files = this.#config.files;
-    const errors = this.#errors.toSorted((a, b) =>
+    const unique = new Map(this.#errors.map((error) => [error.message, error]));
+    const errors = [...unique.values()].toSorted((a, b) =>
       files.indexOf(a.source) - files.indexOf(b.source) || a.line - b.line
     );
     return { plan: { handlers, loggers, usedHandlers }, errors };
@@ -270,7 +283,7 @@ class Planner {
       this.#fail(
         section,
         "",
-        `has no class: set class = StreamHandler, FileHandler or one of Python's handlers.* classes`,
+        `needs class (StreamHandler, FileHandler or one of Python's handlers.* classes)`,
       );
     }
     const handlerClass = className === undefined || className === FAILED
@@ -289,9 +302,11 @@ class Planner {
           this.#fail(
             section,
             "formatter",
-            `formatter '${name}' is not defined: ${
-              this.#defineHint("formatter", name, formatterKeys)
-            }`,
+            notDefined(
+              "formatter",
+              name,
+              this.#defineHint("formatter", name, formatterKeys),
+            ),
           );
         }
       }
@@ -306,7 +321,10 @@ class Planner {
       key,
       level: level === "notset" ? undefined : level,
       formatter,
-      argsSource: this.#source(section, "args"),
+      argsAt: this.#locate(
+        section,
+        this.#config.has(section, "args") ? "args" : "kwargs",
+      ),
     };
     if (handlerClass === "NullHandler") return { ...base, kind: "null" };
     if (handlerClass === "StreamHandler") {
@@ -500,9 +518,11 @@ class Planner {
           this.#fail(
             section,
             "handlers",
-            `handler '${name}' is not defined: ${
-              this.#defineHint("handler", name, handlerKeys)
-            }`,
+            notDefined(
+              "handler",
+              name,
+              this.#defineHint("handler", name, handlerKeys),
+            ),
           );
           ok = false;
         }
@@ -515,29 +535,28 @@ class Planner {
 
   #level(section: string, text: Read): Level | undefined | typeof FAILED {
     if (text === undefined || text === FAILED) return text;
-    const level = LEVELS[text.trim().toUpperCase()];
+    const level = parseLevel(text);
     if (level !== undefined) return level;
-    this.#fail(
-      section,
-      "level",
-      `unknown level '${text.trim()}': use DEBUG, INFO, WARNING, ERROR, CRITICAL or NOTSET`,
-    );
+    this.#fail(section, "level", levelProblem(text)!);
     return FAILED;
   }
 
-  #defineHint(kind: string, name: string, keys: Keys): string {
-    const list = `${kind}s`;
+  /** What to add for an undefined name: its section, or its key when the section is there. */
+  #defineHint(kind: string, name: string, keys: Keys): string | undefined {
     if (keys.explicit && this.#config.has(`${kind}_${name}`)) {
-      return `add it to [${list}] keys`;
+      return `add it to [${kind}s] keys`;
     }
-    return `add a [${kind}_${name}] section`;
+    return undefined;
   }
 
-  /** An option's interpolated (or raw) value; FAILED when interpolation fails. */
+  /**
+   * An option's interpolated (or raw) value; FAILED when interpolation
+   * fails (reported at the value that holds the broken reference).
+   */
   #read(section: string, option: string, raw = false): Read {
     if (!this.#config.has(section, option)) return undefined;
     try {
-      return this.#config.get(section, option, { raw });
+      return readValue(this.#config, section, option, { raw });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       this.#errors.push(error);
@@ -546,14 +565,19 @@ class Planner {
   }
 
   /**
-   * Where a value is written. A value that is only a `${...}` reference
-   * (the defaults' `level = ${aio:log_level}`), or a built-in value with
-   * one reference in it (`args = ("${aio:log_file}", "a")`), points at what
-   * it refers to, which is the line the user can fix.
+   * The option a problem with a value is about. A value that is only a
+   * `${...}` reference (the defaults' `level = ${aio:log_level}`), or a
+   * built-in value with one reference in it (`args = ("${aio:log_file}",
+   * "a")`), is about what it refers to: that is the line the user can fix,
+   * and the option the message names (`[aio] log_level: ...`).
    */
-  #source(section: string, option: string): ValueSource {
+  #locate(section: string, option: string): Located {
     if (option === "" || !this.#config.has(section, option)) {
-      return this.#config.sectionSource(section);
+      return {
+        section,
+        option: "",
+        source: this.#config.sectionSource(section),
+      };
     }
     for (let depth = 0; depth < 10; depth++) {
       const raw = this.#config.get(section, option, { raw: true });
@@ -568,38 +592,20 @@ class Planner {
       section = target;
       option = match[2];
     }
-    return this.#config.source(section, option);
+    return { section, option, source: this.#config.source(section, option) };
   }
 
   // One shape for every message: `[section] option: what is wrong`, or
-  // `[section] what is wrong` for the whole section.
+  // `[section] what is wrong` for the whole section; about the option the
+  // user wrote (see #locate).
   #fail(section: string, option: string, detail: string): void {
-    const where = option === "" ? `[${section}]` : `[${section}] ${option}:`;
-    this.#errors.push(
-      errorAt(this.#source(section, option), `${where} ${detail}`),
-    );
+    const at = this.#locate(section, option);
+    this.#errors.push(errorAt(at.source, `${subjectOf(at)} ${detail}`));
   }
 }
 
 function splitList(text: string): string[] {
   return text.split(",").map((item) => item.trim()).filter(Boolean);
-}
-
-// The log file's directory is created when missing (as `mkdir -p`): only a
-// file standing where a directory must be makes that impossible.
-function creationBlocker(directory: string): string | undefined {
-  for (let path = directory;; path = dirname(path)) {
-    try {
-      return Deno.statSync(path).isDirectory ? undefined : path;
-    } catch (error) {
-      if (error instanceof Deno.errors.NotADirectory) continue;
-      if (!(error instanceof Deno.errors.NotFound)) {
-        // Not ours to look at (no --allow-read): opening the file will say why.
-        return undefined;
-      }
-    }
-    if (dirname(path) === path) return undefined;
-  }
 }
 
 // Python's getEffectiveLevel: the first level set, walking up the dotted name.

@@ -33,6 +33,13 @@ export function cronProblem(
   expression: string,
   timezone: string | undefined,
 ): string | undefined {
+  // croner's own message for a wrong count says five, six or seven parts
+  // are allowed; aio takes 5, or 6 with seconds first (nicknames aside).
+  const text = expression.trim();
+  const fields = text === "" ? 0 : text.split(/\s+/).length;
+  if (!text.startsWith("@") && fields !== 5 && fields !== 6) {
+    return `must have 5 fields, or 6 with seconds first, not ${fields}`;
+  }
   try {
     if (compileCron(expression, timezone).nextRun() === null) {
       return `${JSON.stringify(expression)} never matches`;

@@ -112,11 +112,19 @@ export async function handOver(
     if (def.cb) await callBack(def, "cb", def.cb, settled.value, event);
     return;
   }
-  logger.error("Schedule {name} ({source}) failed: {error}", {
-    name: def.name,
-    source: def.source ?? "<code>",
-    error: settled.value,
-  });
+  const where = { name: def.name, source: def.source ?? "<code>" };
+  if (settled.outcome === "timeout") {
+    // One line: the stack of a timer says nothing about the run it cut.
+    logger.error("Schedule {name} ({source}) timed out after {timeout} s", {
+      ...where,
+      timeout: def.timeout,
+    });
+  } else {
+    logger.error("Schedule {name} ({source}) failed: {error}", {
+      ...where,
+      error: settled.value,
+    });
+  }
   if (def.err) await callBack(def, "err", def.err, settled.value, event);
 }
 

@@ -54,9 +54,9 @@ export interface ScheduleSpec {
   cron?: string;
   /** An IANA time zone, checked. */
   timezone?: string;
-  /** Seconds of random delay, 0 or more. */
+  /** Seconds of random delay: 0 up to `every` (with `every`), at most 2147483. */
   jitter?: number;
-  /** Seconds after which a run is cut, 0 or more. */
+  /** Seconds after which a run is cut, 0.001 to 1e12. */
   timeout?: number;
   /** `allow` (default) or `skip`. */
   overlap: Overlap;
@@ -90,7 +90,7 @@ export interface ScheduleSpec {
  * const problems = new Problems();
  * const spec = readScheduleSpec(config, "schedule/tick", problems);
  * console.log(spec, problems.errors[0].message);
- * // undefined aio.conf:3: [schedule/tick] every: must be a positive number of seconds, at least 0.001, not "1e-7"
+ * // undefined aio.conf:3: [schedule/tick] every: must be a number of seconds from 0.001 to 1e12, not "1e-7"
  * ```
  */
 export function readScheduleSpec(
@@ -119,28 +119,21 @@ export function readScheduleSection(
   section: string,
   problems: Problems,
 ): ScheduleSection {
-  // `config` repeats the options the typed getters read: collect apart, so
-  // that a value that does not interpolate is reported once, not twice.
+  // Collected apart to tell whether this section has errors; `config`
+  // repeats the options the typed getters read, so a value that does not
+  // interpolate is found twice (and reported once: Problems keeps one).
   const found = new Problems();
   const reader = new SectionReader(config, section, found, {
     known: SCHEDULE_OPTIONS,
   });
   const draft = readSpec(reader, config);
   reader.checkUnknown();
-  reportOnce(found, problems);
+  for (const error of found.errors) problems.error(error);
+  for (const warning of found.warnings) problems.warn(warning);
   const refs = [draft.func, draft.cb, draft.err].filter((ref) => !!ref);
   const { func } = draft;
   const sound = !found.failed && func !== undefined;
   return { spec: sound ? { ...draft, func } : undefined, refs };
-}
-
-function reportOnce(found: Problems, problems: Problems): void {
-  const seen = new Set<string>();
-  for (const error of found.errors) {
-    if (!seen.has(error.message)) problems.error(error);
-    seen.add(error.message);
-  }
-  for (const warning of found.warnings) problems.warn(warning);
 }
 
 /** A spec as read, whatever its problems: `func` may be missing. */
@@ -164,9 +157,11 @@ function readSpec(reader: SectionReader, config: ConfigParser): Draft {
       }`,
     );
   }
-  const seconds = { min: 0, what: "a number of seconds, 0 or more" };
-  const jitter = reader.number("jitter", seconds);
-  const timeout = reader.number("timeout", seconds);
+  const jitter = readJitter(reader, every);
+  // A run cut under 1 ms after it starts never ran: no timeout is that
+  // short. The scheduler waits for a deadline in steps, so a timeout may
+  // be as long as `every`.
+  const timeout = reader.seconds("timeout", { max: EVERY_MAX_S });
   const overlap = reader.choice("overlap", ["allow", "skip"]) ?? "allow";
   const cluster = reader.choice("cluster", ["each", "once"]) ?? "each";
   if (cluster === "once" && !config.has(CLUSTER_SECTION)) {
@@ -197,16 +192,29 @@ function readSpec(reader: SectionReader, config: ConfigParser): Draft {
   };
 }
 
+// The scheduler waits for a run in steps, so `every` may pass what one
+// timer holds; its ceiling is what a Date can hold.
 function readEvery(reader: SectionReader): number | undefined {
-  const every = reader.number("every", {
-    min: EVERY_MIN_S,
-    what: `a positive number of seconds, at least ${EVERY_MIN_S}`,
-  });
-  if (every === undefined || every <= EVERY_MAX_S) return every;
+  return reader.seconds("every", { min: EVERY_MIN_S, max: EVERY_MAX_S });
+}
+
+/**
+ * `jitter`: 0 (none) up to what one timer holds, and with `every` at most
+ * `every`: a run is delayed within its own period, never past the next
+ * one (a larger jitter would put each run after the one due next).
+ */
+function readJitter(
+  reader: SectionReader,
+  every: number | undefined,
+): number | undefined {
+  const jitter = reader.seconds("jitter", { min: 0 });
+  if (jitter === undefined || every === undefined || jitter <= every) {
+    return jitter;
+  }
   reader.error(
-    "every",
-    `must be at most 1e12 seconds (about 31,700 years), not ${
-      JSON.stringify(reader.string("every"))
+    "jitter",
+    `must be at most every (${every} s): a run is delayed within its period, not ${
+      JSON.stringify(reader.string("jitter"))
     }`,
   );
   return undefined;

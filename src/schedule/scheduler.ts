@@ -9,6 +9,12 @@
 
 import { getLogger } from "@logtape/logtape";
 import { AioError } from "../errors.ts";
+import {
+  MAX_TIMER_S,
+  MIN_WAIT_S,
+  secondsRange,
+  within,
+} from "../config/bounds.ts";
 import { cronProblem } from "./_cron.ts";
 import { type Due, popHeap, pushHeap, reorderHeap } from "./_heap.ts";
 import { callWithin, claimRun, handOver, type Settled } from "./_run.ts";
@@ -449,11 +455,24 @@ function definitionProblem(def: ScheduleDefinition): string | undefined {
       return `every must be a number of seconds from ${EVERY_MIN_S} to 1e12, not ${def.every}`;
     }
   }
+  // The bounds a config's [schedule/NAME] has (schedule/config.ts).
+  const bounds = {
+    jitter: { min: 0, max: MAX_TIMER_S },
+    timeout: { min: MIN_WAIT_S, max: EVERY_MAX_S },
+  };
   for (const option of ["jitter", "timeout"] as const) {
     const value = def[option];
-    if (value !== undefined && !(value >= 0 && Number.isFinite(value))) {
-      return `${option} must be a number of seconds, 0 or more, not ${value}`;
+    if (value !== undefined && !within(value, bounds[option])) {
+      return `${option} must be a number of ${
+        secondsRange(bounds[option])
+      }, not ${value}`;
     }
+  }
+  if (
+    def.jitter !== undefined && def.every !== undefined &&
+    def.jitter > def.every
+  ) {
+    return `jitter must be at most every (${def.every} s), not ${def.jitter}`;
   }
   const choices = [
     ["overlap", ["allow", "skip"]],

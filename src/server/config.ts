@@ -83,7 +83,11 @@ export const SERVER_OPTIONS: readonly string[] = [
   "max_connections",
 ];
 
-/** The longest `idle_timeout`: a year, far past any real need and well inside what timers can hold. */
+/**
+ * The longest `idle_timeout`: a year, far past any real need. No timer
+ * waits that long: connections are swept every second at most (see
+ * `_idle.ts`), so it may pass what one timer holds.
+ */
 const MAX_IDLE_TIMEOUT_S = 365 * 24 * 3600;
 /** The transports whose connections aio holds itself, so `idle_timeout` and `max_connections` apply. */
 const STREAM_TRANSPORTS = new Set<ServerTransport>(["tcp", "unix", "tls"]);
@@ -130,7 +134,9 @@ function readSpec(reader: SectionReader): ServerSpec {
   if (
     !reader.has("protocol") && !reader.has("factory") && !reader.has("handler")
   ) {
-    reader.sectionError("needs one of protocol, factory or handler");
+    reader.sectionError(
+      "needs one of protocol, factory or handler (SPECIFIER#EXPORT)",
+    );
   }
   if (handler && (protocol || factory)) {
     reader.error(
@@ -173,16 +179,8 @@ function readLimits(
   transport: ServerTransport,
   hasHandler: boolean,
 ): { idleTimeoutMs?: number; maxConnections?: number } {
-  const idle = reader.number("idle_timeout", {
-    above: 0,
-    max: MAX_IDLE_TIMEOUT_S,
-    what: "a number of seconds above 0 (at most a year)",
-  });
-  const maxConnections = reader.number("max_connections", {
-    min: 1,
-    integer: true,
-    what: "a whole number, 1 or more",
-  });
+  const idle = reader.seconds("idle_timeout", { max: MAX_IDLE_TIMEOUT_S });
+  const maxConnections = reader.integer("max_connections", { min: 1 });
   for (const option of ["idle_timeout", "max_connections"]) {
     if (!reader.has(option)) continue;
     if (hasHandler) {

@@ -2,12 +2,13 @@
  * What `aio run` tells systemd about the app, driven by its life cycle:
  * `READY=1` with a status line once `aio-started` has run, `STOPPING=1`
  * when a stop signal is taken, `RELOADING=1` on `aio-reloading` and
- * `READY=1` on `aio-reloaded` (or on `aio-reload-failed`: the old app runs
+ * `READY=1` on `aio-reloaded` (also when the reload failed: the old app runs
  * on). `aio run` loads this module only when `NOTIFY_SOCKET` is set.
  *
  * @module
  */
 
+import { reloadSucceeded } from "../reload/result.ts";
 import type { App } from "../app.ts";
 import type { Listener, Signals } from "../signals.ts";
 import { SystemdNotifier, type SystemdNotifierOptions } from "./notify.ts";
@@ -49,9 +50,9 @@ export class AppNotifier {
 
   /**
    * Follows the reload signals on `signals`: `RELOADING=1` (with
-   * `MONOTONIC_USEC`) when `aio-reloading` is emitted, `READY=1` with the
-   * new status when `aio-reloaded` is, and `READY=1` with a status saying
-   * the reload failed on `aio-reload-failed`.
+   * `MONOTONIC_USEC`) when `aio-reloading` is emitted, and `READY=1` when
+   * `aio-reloaded` is: with the new status, or with one saying the reload
+   * failed and the old app runs on.
    */
   watch(signals: Signals): void {
     const name = "aio's systemd notifier";
@@ -60,15 +61,11 @@ export class AppNotifier {
         this.#reloading = true;
         this.notifier.reloading("Reloading");
       }],
-      ["aio-reloaded", () => {
-        this.#reloading = false;
-        this.notifier.ready(this.#status());
-      }],
-      ["aio-reload-failed", (_signal, error) => {
-        const why = error instanceof Error ? error.message : String(error);
-        const status = `Reload failed (${why}); running: ${this.#status()}`;
-        // READY=1 only ends a RELOADING=1; a reload refused before it began
-        // changes nothing systemd knows of but the status line.
+      ["aio-reloaded", (_signal, app) => {
+        const status = reloadSucceeded(app)
+          ? this.#status()
+          : `Reload failed (${reloadFailure(app)}); running: ${this.#status()}`;
+        // READY=1 only ends a RELOADING=1; without one, only the status.
         if (this.#reloading) this.notifier.ready(status);
         else this.notifier.status(status);
         this.#reloading = false;
@@ -143,4 +140,14 @@ function address(addr: Deno.Addr): string {
     ? `[${addr.hostname}]`
     : addr.hostname;
   return `${host}:${addr.port}`;
+}
+
+/** The first problem of the reload `aio-reloaded` tells of, for a status line. */
+function reloadFailure(message: unknown): string {
+  const errors = (message as { lastReload?: { errors?: unknown[] } } | null)
+    ?.lastReload?.errors ?? [];
+  const first = errors[0];
+  const text = first instanceof Error ? first.message : String(first ?? "");
+  return (text.split("\n")[0] || "unknown") +
+    (errors.length > 1 ? ` and ${errors.length - 1} more` : "");
 }

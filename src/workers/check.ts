@@ -8,15 +8,16 @@
  */
 
 import { childEnv } from "./spawn.ts";
+import { RUNTIME_ERROR_PREFIX } from "../daemon/reload_outcome.ts";
 
 /** How long the check may take before it counts as failed (ms). */
 export const CHECK_TIMEOUT_MS = 60_000;
 
-/** What the check found: no errors, or each one as `FILE:LINE: ...` (or the runtime error's line). */
+/** What the check found: no errors, or each one as a reload outcome holds it. */
 export interface CheckOutcome {
   /** Whether the config can run. */
   ok: boolean;
-  /** The errors, without their `aio: config error: ` or `aio: error: ` prefix. */
+  /** The errors, as {@linkcode outcomeLine} gives them. */
   errors: string[];
 }
 
@@ -48,7 +49,7 @@ export async function runCheck(
     return {
       ok: false,
       errors: [
-        `cannot run the check: ${
+        `${RUNTIME_ERROR_PREFIX}cannot run the check: ${
           error instanceof Error ? error.message : String(error)
         }`,
       ],
@@ -69,17 +70,18 @@ export async function runCheck(
   const errors = parseCheckErrors(stderr);
   if (errors.length === 0) {
     errors.push(
-      signal === "SIGKILL"
-        ? `the check did not finish within ${timeoutMs / 1000} s`
-        : `the check failed with exit code ${code}`,
+      RUNTIME_ERROR_PREFIX +
+        (signal === "SIGKILL"
+          ? `the check did not finish within ${timeoutMs / 1000} s`
+          : `the check failed with exit code ${code}`),
     );
   }
   return { ok: false, errors };
 }
 
 /**
- * The error lines of aio's stderr, without their prefix; warnings and
- * anything else left out.
+ * The error lines of aio's stderr, as {@linkcode outcomeLine} gives them;
+ * warnings and anything else left out.
  *
  * @example
  * ```ts
@@ -89,10 +91,26 @@ export async function runCheck(
  * ```
  */
 export function parseCheckErrors(stderr: string): string[] {
-  const errors: string[] = [];
-  for (const line of stderr.split("\n")) {
-    const match = /^aio: (?:config )?error: (.*)$/.exec(line);
-    if (match) errors.push(match[1]);
-  }
-  return errors;
+  return stderr.split("\n").filter((line) =>
+    /^aio: (?:config )?error: /.test(line)
+  ).map(outcomeLine);
+}
+
+/**
+ * An error line aio printed as a reload outcome holds it
+ * (`daemon/reload_outcome.ts`): a config error's `FILE:LINE: ...`, any
+ * other error as `error: ...`.
+ *
+ * @example
+ * ```ts
+ * import { outcomeLine } from "./check.ts";
+ * outcomeLine("aio: config error: app.conf:3: [aio] workers: bad"); // "app.conf:3: [aio] workers: bad"
+ * outcomeLine("aio: error: Cannot listen"); // "error: Cannot listen"
+ * outcomeLine("Worker 1 exited"); // "error: Worker 1 exited"
+ * ```
+ */
+export function outcomeLine(line: string): string {
+  const config = /^aio: config error: (.*)$/.exec(line);
+  if (config) return config[1];
+  return RUNTIME_ERROR_PREFIX + line.replace(/^aio: error: /, "");
 }

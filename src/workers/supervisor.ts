@@ -14,7 +14,9 @@ import { getLogger } from "../logging.ts";
 import type { LabelledExposition } from "../metrics/mod.ts";
 import type { SystemdNotifier } from "../systemd/notify.ts";
 import {
+  errorLines,
   removeReloadOutcome,
+  RUNTIME_ERROR_PREFIX,
   writeReloadOutcome,
 } from "../daemon/reload_outcome.ts";
 import {
@@ -22,7 +24,7 @@ import {
   writeWorkersState,
 } from "../daemon/workers_state.ts";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
-import { runCheck } from "./check.ts";
+import { outcomeLine, runCheck } from "./check.ts";
 import { ControlServer, type HelloedChannel } from "./control_server.ts";
 import { MIGRATE_SYSCTL, migratesQueuedConnections } from "./kernel.ts";
 import type { WorkerMessage } from "./messages.ts";
@@ -468,7 +470,7 @@ export class Supervisor {
     const seq = ++this.#reloadSeq;
     if (!this.#started) {
       this.#reloadDone(seq, [
-        "aio is still starting: reload once it has started",
+        `${RUNTIME_ERROR_PREFIX}aio is still starting: reload once it has started`,
       ]);
       return;
     }
@@ -486,9 +488,7 @@ export class Supervisor {
     try {
       settings = this.#options.readSettings();
     } catch (error) {
-      this.#reloadDone(seq, [
-        error instanceof Error ? error.message : String(error),
-      ]);
+      this.#reloadDone(seq, errorLines([error]));
       return;
     }
     this.#settings = settings;
@@ -519,7 +519,9 @@ export class Supervisor {
       }
     }
     if (this.#stopping && errors.length === 0) {
-      errors.push("aio is stopping: the reload was not finished");
+      errors.push(
+        `${RUNTIME_ERROR_PREFIX}aio is stopping: the reload was not finished`,
+      );
     }
     this.#reloadDone(seq, errors);
   }
@@ -582,12 +584,20 @@ export class Supervisor {
     }
     this.#observability?.reloaded(ok);
     this.#observability?.ready(this.#statusLine());
-    if (this.#options.pidfile) {
-      writeReloadOutcome(this.#options.pidfile, {
+    const pidfile = this.#options.pidfile;
+    if (pidfile) {
+      writeReloadOutcome(pidfile, {
         seq,
         outcome: ok ? "reloaded" : "failed",
         errors,
-      });
+        finishedAt: new Date().toISOString(),
+        pid: Deno.pid,
+      }).catch((error) =>
+        logger.error(
+          "Cannot write the reload outcome beside {pidfile}: {error}",
+          { pidfile, error },
+        )
+      );
     }
     this.#writeState();
   }
@@ -694,9 +704,11 @@ function newSlot(id: number, options?: BackoffOptions): Slot {
   };
 }
 
+/** The first line of a worker's failure, as a reload outcome holds it. */
 function firstLineOf(text: string): string {
-  const line = text.split("\n").find((part) => part.trim() !== "") ?? text;
-  return line.replace(/^aio: (config )?error: /, "");
+  return outcomeLine(
+    text.split("\n").find((part) => part.trim() !== "") ?? text,
+  );
 }
 
 async function settlesWithin(

@@ -157,6 +157,18 @@ export class AioNode {
     });
   }
 
+  /**
+   * Resolves once stderr (aio's log) matches `pattern`: a line is waited
+   * for, never looked for at a moment (it may not be read yet).
+   */
+  waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<void> {
+    return this.until(
+      `a line matching ${pattern}`,
+      () => pattern.test(this.stderr),
+      timeoutMs,
+    );
+  }
+
   /** Resolves once aio-started was seen and the control server listens. */
   ready(timeoutMs = 20_000): Promise<void> {
     return this.until(

@@ -1,6 +1,6 @@
 // The shared section reader: typed getters that collect, one message shape,
 // and unknown options (slips are errors, the rest warnings).
-import { deepEqual, equal } from "node:assert/strict";
+import { deepEqual, equal, throws } from "node:assert/strict";
 import { ConfigParser } from "../../src/config/config_parser.ts";
 import { Problems } from "../../src/config/problems.ts";
 import { SectionReader } from "../../src/config/section_reader.ts";
@@ -15,23 +15,77 @@ function reader(text: string, known?: string[]) {
   };
 }
 
-Deno.test("number: bounds, integers and Python's float syntax, every problem in one shape", () => {
+Deno.test("seconds: Python's float syntax, 1 ms to what a timer holds by default, every problem in one shape", () => {
   const { reader: r, problems } = reader(
-    "[s]\na = 1_000.5\nb = -1\nc = 2.5\nd = nan\ne = ${missing}\n",
+    "[s]\na = 1_000.5\nb = -1\nc = 1e-9\nd = nan\ne = 2147484\nf = 0\ng = ${missing}\n",
   );
-  equal(r.number("a", { min: 0, what: "n" }), 1000.5);
-  equal(r.number("b", { min: 0, what: "a number, 0 or more" }), undefined);
-  equal(r.number("c", { integer: true, what: "an integer" }), undefined);
-  equal(r.number("d", { what: "a number" }), undefined);
-  equal(r.number("e", { what: "a number" }), undefined);
-  equal(r.number("absent", { what: "a number" }), undefined);
+  equal(r.seconds("a"), 1000.5);
+  equal(r.seconds("b", { min: 0 }), undefined);
+  equal(r.seconds("c"), undefined);
+  equal(r.seconds("d"), undefined);
+  equal(r.seconds("e"), undefined);
+  equal(r.seconds("f", { min: 0, max: 10 }), 0);
+  equal(r.seconds("g"), undefined);
+  equal(r.seconds("absent"), undefined);
   deepEqual(problems.errors.map((e) => e.message), [
-    'app.conf:3: [s] b: must be a number, 0 or more, not "-1"',
-    'app.conf:4: [s] c: must be an integer, not "2.5"',
-    'app.conf:5: [s] d: must be a number, not "nan"',
-    problems.errors[3].message,
+    'app.conf:3: [s] b: must be a number of seconds from 0 to 2147483, not "-1"',
+    'app.conf:4: [s] c: must be a number of seconds from 0.001 to 2147483, not "1e-9"',
+    'app.conf:5: [s] d: must be a number of seconds from 0.001 to 2147483, not "nan"',
+    'app.conf:6: [s] e: must be a number of seconds from 0.001 to 2147483, not "2147484"',
+    "app.conf:8: [s] g: Bad value substitution: option 'g' in section 's' refers to 'missing', which is not defined",
   ]);
-  equal(problems.errors[3].line, 6);
+});
+
+Deno.test("integer: Python's int syntax, a safe ceiling unless given", () => {
+  const { reader: r, problems } = reader(
+    "[s]\na = 1_000\nb = 2.5\nc = 99999999999999999999\nd = 70000\n",
+  );
+  equal(r.integer("a", { min: 1 }), 1000);
+  equal(r.integer("b", { min: 1 }), undefined);
+  equal(r.integer("c", { min: 1 }), undefined);
+  equal(r.integer("d", { min: 0, max: 65535, what: "a port" }), undefined);
+  deepEqual(problems.errors.map((e) => e.message), [
+    'app.conf:3: [s] b: must be a whole number from 1 to 2147483647, not "2.5"',
+    'app.conf:4: [s] c: must be a whole number from 1 to 2147483647, not "99999999999999999999"',
+    'app.conf:5: [s] d: must be a port, not "70000"',
+  ]);
+});
+
+Deno.test("string: a broken reference is reported at the value that holds it, as that option's", () => {
+  const config = new ConfigParser().readString(
+    "[DEFAULT]\nshared = ${nowhere}\n[aio]\nlog_level = ${nope}\n[s]\nlevel = ${aio:log_level}\ndeep = ${a}\na = ${b}\nb = $oops\n",
+    "app.conf",
+  );
+  const problems = new Problems();
+  const r = new SectionReader(config, "s", problems);
+  equal(r.string("level"), undefined);
+  equal(r.string("deep"), undefined);
+  equal(r.string("shared"), undefined);
+  deepEqual(problems.errors.map((e) => e.message), [
+    "app.conf:4: [aio] log_level: Bad value substitution: option 'log_level' in section 'aio' refers to 'nope', which is not defined",
+    `app.conf:9: [s] b: '$' must be followed by '$' or '{' in option 'b' of section 's', found: "$oops"`,
+    "app.conf:2: [DEFAULT] shared: Bad value substitution: option 'shared' in section 's' refers to 'nowhere', which is not defined",
+  ]);
+  // ConfigParser.get keeps CPython's error, at the line of the value read.
+  throws(
+    () => config.get("s", "level"),
+    {
+      message:
+        "app.conf:6: Bad value substitution: option 'log_level' in section 'aio' refers to 'nope', which is not defined",
+    },
+  );
+});
+
+Deno.test("Problems keeps one of the same error", () => {
+  const config = new ConfigParser().readString(
+    "[aio]\nx = ${nope}\n[a]\nv = ${aio:x}\n[b]\nv = ${aio:x}\n",
+    "app.conf",
+  );
+  const problems = new Problems();
+  new SectionReader(config, "a", problems).string("v");
+  new SectionReader(config, "b", problems).string("v");
+  equal(problems.errors.length, 1);
+  equal(problems.errors[0].line, 2);
 });
 
 Deno.test("boolean, choice, list and required", () => {

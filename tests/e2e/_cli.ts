@@ -116,18 +116,38 @@ export class CliProcess {
     }));
   }
 
-  /** Resolves when stdout or stderr matches `pattern` (rejects if the process ends first). */
-  waitFor(pattern: RegExp): Promise<void> {
+  /**
+   * Resolves when stdout or stderr matches `pattern`; rejects, with the
+   * output so far, if the process ends first or `timeoutMs` passes (a
+   * line that never comes fails the test instead of hanging it).
+   */
+  waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<void> {
     if (pattern.test(this.stdout + this.stderr)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.#waiters.push({ pattern, resolve });
-      this.#done.then((result) =>
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((item) => item !== waiter);
+        reject(
+          new Error(
+            `no ${pattern} within ${timeoutMs} ms:\n${this.stdout}${this.stderr}`,
+          ),
+        );
+      }, timeoutMs);
+      const waiter = {
+        pattern,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      this.#waiters.push(waiter);
+      this.#done.then((result) => {
+        clearTimeout(timer);
         reject(
           new Error(
             `process ended (${result.code}) before ${pattern}:\n${result.stdout}${result.stderr}`,
           ),
-        )
-      );
+        );
+      });
     });
   }
 

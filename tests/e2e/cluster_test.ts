@@ -204,8 +204,9 @@ Deno.test("cluster: connect = background starts without NATS, keeps local parts 
     await t.step("a starts while NATS is out of reach", async () => {
       await Promise.all([a.ready(), b.ready()]);
       equal((await a.status()).state, "connecting");
-      match(
-        a.stderr,
+      // Written as the first attempt fails; under load it may come (or be
+      // read) after aio-started: wait for it.
+      await a.waitFor(
         /Cannot reach NATS at nats:\/\/127\.0\.0\.1:\d+: .*keeps trying/,
       );
     });
@@ -215,6 +216,12 @@ Deno.test("cluster: connect = background starts without NATS, keeps local parts 
       async () => {
         deepEqual(await a.emit("order-created", { id: 1 }), { ok: 1 });
         deepEqual(await a.emit("order-created", { id: 2 }), { ok: 1 });
+        // The HEARD lines come on a's stdout, which may be read after the
+        // emit's HTTP answer: wait for them.
+        await a.until(
+          "a's own two messages",
+          () => a.messages("order-created").length >= 2,
+        );
         deepEqual(a.messages("order-created"), [{ id: 1 }, { id: 2 }]);
         // The `each` schedule (every 0.1 s) runs on a; the `once` one, whose
         // claims cannot be made, does not run there: b runs every slot.
@@ -258,6 +265,10 @@ Deno.test("cluster: connect = background starts without NATS, keeps local parts 
         );
         deepEqual(await a.emit("order-created", { id: 4 }), { ok: 1 });
         deepEqual(await a.emit("order-created", { id: 5 }), { ok: 1 });
+        await a.until(
+          "a's own two messages",
+          () => a.messages("order-created").length >= 5,
+        );
         deepEqual(a.messages("order-created").slice(3), [{ id: 4 }, { id: 5 }]);
         const local = a.localRuns;
         const aRuns = a.runs.length;
@@ -281,7 +292,7 @@ Deno.test("cluster: connect = background starts without NATS, keeps local parts 
         const status = await a.status();
         equal(status.state, "connected");
         equal(status.outages, 1);
-        match(a.stderr, /Lost the NATS connection/);
+        await a.waitFor(/Lost the NATS connection/);
       },
     );
 

@@ -84,39 +84,49 @@ root = /srv
 [aio]
 log_level = DEBUG
 modules =
-\tapp.ts
-\tother.ts
+\t./app.ts
+\t./other.ts
 
 [paths]
 data = \${root}/data
 `;
 
+/** The modules USER_CONF lists: aio config imports them for their defaults. */
+const USER_MODULES = { "app.ts": "export {};\n", "other.ts": "export {};\n" };
+
 Deno.test("aio config dumps defaults and the found user config, interpolated", async () => {
-  await withDir({ "aio.conf": USER_CONF, "empty.conf": "" }, async (dir) => {
-    const [withUser, defaultsOnly] = await Promise.all([
-      aio(dir, "config"),
-      aio(dir, "-c", "empty.conf", "config"),
-    ]);
-    assert.equal(withUser.code, 0, withUser.stderr);
-    assert.equal(withUser.stderr, "");
-    const out = withUser.stdout;
-    assert.ok(out.startsWith("[DEFAULT]\nroot = /srv\n\n[aio]\n"), out);
-    assert.ok(out.includes("log_level = DEBUG\n"));
-    assert.ok(out.includes("modules = \n\tapp.ts\n\tother.ts\n"), out);
-    // Each section shows the options it has from DEFAULT, as -g does.
-    assert.ok(out.includes("[paths]\ndata = /srv/data\nroot = /srv\n\n"), out);
-    // The defaults' interpolation follows the user's level.
-    assert.match(out, /\[logger_root\]\nlevel = DEBUG\n/);
-    assert.ok(out.endsWith("\n\n"));
-    assert.equal(defaultsOnly.code, 0, defaultsOnly.stderr);
-    assert.match(defaultsOnly.stdout, /^\[aio\]\n/);
-    assert.match(defaultsOnly.stdout, /log_level = INFO\n/);
-  });
+  await withDir(
+    { "aio.conf": USER_CONF, "empty.conf": "", ...USER_MODULES },
+    async (dir) => {
+      const [withUser, defaultsOnly] = await Promise.all([
+        aio(dir, "config"),
+        aio(dir, "-c", "empty.conf", "config"),
+      ]);
+      assert.equal(withUser.code, 0, withUser.stderr);
+      assert.equal(withUser.stderr, "");
+      const out = withUser.stdout;
+      assert.ok(out.startsWith("[DEFAULT]\nroot = /srv\n\n[aio]\n"), out);
+      assert.ok(out.includes("log_level = DEBUG\n"));
+      assert.ok(out.includes("modules = \n\t./app.ts\n\t./other.ts\n"), out);
+      // Each section shows the options it has from DEFAULT, as -g does.
+      assert.ok(
+        out.includes("[paths]\ndata = /srv/data\nroot = /srv\n\n"),
+        out,
+      );
+      // The defaults' interpolation follows the user's level.
+      assert.match(out, /\[logger_root\]\nlevel = DEBUG\n/);
+      assert.ok(out.endsWith("\n\n"));
+      assert.equal(defaultsOnly.code, 0, defaultsOnly.stderr);
+      assert.match(defaultsOnly.stdout, /^\[aio\]\n/);
+      assert.match(defaultsOnly.stdout, /log_level = INFO\n/);
+    },
+  );
 });
 
 Deno.test("aio config -g prints a section or one value; -c and -f choose the file", async () => {
   await withDir({
     "aio.conf": USER_CONF,
+    ...USER_MODULES,
     "etc/aio.conf": "[aio]\nlog_level = WARNING\n",
     "other.conf": "[aio]\nlog_level = ERROR\n[x:y]\nk = ${aio:log_level}\n",
   }, async (dir) => {
@@ -153,7 +163,7 @@ Deno.test("aio config -g prints a section or one value; -c and -f choose the fil
 });
 
 Deno.test("aio config -g of a missing section or option exits 1 with one line", async () => {
-  await withDir({ "aio.conf": USER_CONF }, async (dir) => {
+  await withDir({ "aio.conf": USER_CONF, ...USER_MODULES }, async (dir) => {
     const [section, option, rawOption] = await Promise.all([
       aio(dir, "config", "-g", "nope"),
       aio(dir, "config", "-g", "aio:nope"),
@@ -813,7 +823,19 @@ Deno.test("README's aio config commands run as shown, on the example config", as
   const example = await Deno.readTextFile(
     new URL("../../aio.conf", import.meta.url),
   );
-  await withDir({ "aio.conf": example }, async (dir) => {
+  // aio config imports the modules the config lists: the examples, seen
+  // from the temporary directory, and the mod.ts they import.
+  const files = {
+    "aio.conf": example,
+    "mod.ts": `export * from ${
+      JSON.stringify(new URL("../../mod.ts", import.meta.url).href)
+    };\n`,
+  };
+  await withDir(files, async (dir) => {
+    await Deno.symlink(
+      new URL("../../examples", import.meta.url).pathname,
+      `${dir}/examples`,
+    );
     const lines = commands.trim().split("\n");
     assert.ok(lines.length >= 8, commands);
     for (const line of lines) {

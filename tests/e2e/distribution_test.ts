@@ -156,7 +156,7 @@ Deno.test("mod.ts runs the CLI when it is the main module, as jsr:@aio/app does"
   equal(result.code, 0, result.stderr);
   match(
     result.stdout,
-    /config OK: 2 module\(s\), 1 listener\(s\), 1 schedule\(s\), 3 server\(s\)/,
+    /config OK: 1 module\(s\), 1 listener\(s\), 1 schedule\(s\), 3 server\(s\)/,
   );
 });
 
@@ -177,7 +177,7 @@ Deno.test({
         stdout: "piped",
       }).output();
       equal(code, 0);
-      match(new TextDecoder().decode(stdout), /config OK: 2 module\(s\)/);
+      match(new TextDecoder().decode(stdout), /config OK: 1 module\(s\)/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

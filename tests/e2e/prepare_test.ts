@@ -107,5 +107,5 @@ Deno.test("bare specifiers in [aio] modules and references go through the app's 
   const result = await runCli(["check"], { cwd: dir });
   equal(result.code, 0, result.stderr);
   match(result.stdout, /aio: read aio\.conf, mymod#aioConfig/);
-  match(result.stdout, /config OK: 2 module\(s\), 1 listener\(s\)/);
+  match(result.stdout, /config OK: 1 module\(s\), 1 listener\(s\)/);
 });

@@ -122,7 +122,7 @@ Deno.test("aio check passes a sound config", async () => {
   equal(result.code, 0, result.stderr);
   match(
     result.stdout,
-    /config OK: 1 module\(s\), 1 listener\(s\), 0 schedule\(s\), 0 server\(s\)/,
+    /config OK: 0 module\(s\), 1 listener\(s\), 0 schedule\(s\), 0 server\(s\)/,
   );
 });
 

@@ -131,12 +131,12 @@ Deno.test("reuse_port on tcp or http without --unstable-net fails start-up with 
 });
 
 Deno.test("reuse_port with --unstable-net: two aio processes share one tcp and one http port", async () => {
-  const free = () => {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    listener.close();
-    return listener.addr.port;
-  };
-  const [tcpPort, httpPort] = [free(), free()];
+  // Both held while the second is picked, so the two ports differ.
+  const held = [0, 1].map(() =>
+    Deno.listen({ hostname: "127.0.0.1", port: 0 })
+  );
+  const [tcpPort, httpPort] = held.map((listener) => listener.addr.port);
+  for (const listener of held) listener.close();
   const dir = await tempApp(`[listen/ports]
 aio-started = ${fixtures}ports.ts#printPorts
 

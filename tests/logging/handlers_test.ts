@@ -201,7 +201,7 @@ Deno.test("the built-in fileHandler writes [aio] log_file in the console's forma
   });
 });
 
-Deno.test("the built-in fileHandler: a bad log_file is reported where log_file is set", () => {
+Deno.test("the built-in fileHandler: a bad log_file is reported where log_file is set, as [aio] log_file", () => {
   const errors = validateLogging(
     layered(conf(
       "[aio]",
@@ -211,7 +211,7 @@ Deno.test("the built-in fileHandler: a bad log_file is reported where log_file i
     { loggingConf: null },
   );
   assert.deepEqual(errors.map((error) => error.message), [
-    "aio.conf:3: [handler_fileHandler] args: cannot create the directory of log file '/dev/null/app.log': '/dev/null' is not a directory",
+    "aio.conf:3: [aio] log_file: cannot create the directory of log file '/dev/null/app.log': '/dev/null' is not a directory",
   ]);
 });
 

@@ -104,9 +104,9 @@ workers = some
   assert.equal(spec, undefined);
   assert.deepEqual(errors, [
     "bad.conf:1: [schedule/bad] needs func (SPECIFIER#EXPORT)",
-    'bad.conf:2: [schedule/bad] every: must be a positive number of seconds, at least 0.001, not "0"',
-    'bad.conf:3: [schedule/bad] jitter: must be a number of seconds, 0 or more, not "-1"',
-    'bad.conf:4: [schedule/bad] timeout: must be a number of seconds, 0 or more, not "nan"',
+    'bad.conf:2: [schedule/bad] every: must be a number of seconds from 0.001 to 1e12, not "0"',
+    'bad.conf:3: [schedule/bad] jitter: must be a number of seconds from 0 to 2147483, not "-1"',
+    'bad.conf:4: [schedule/bad] timeout: must be a number of seconds from 0.001 to 1e12, not "nan"',
     'bad.conf:5: [schedule/bad] overlap: must be one of allow, skip, not "sometimes"',
     'bad.conf:6: [schedule/bad] cluster: must be one of each, once, not "twice"',
     'bad.conf:7: [schedule/bad] workers: must be one of one, all, not "some"',
@@ -120,19 +120,19 @@ Deno.test("every below 1 ms is rejected, and so is every past 1e12 s; 1e12 itsel
       "schedule/tick",
     );
   assert.deepEqual(every("1e-7").errors, [
-    'bad.conf:3: [schedule/tick] every: must be a positive number of seconds, at least 0.001, not "1e-7"',
+    'bad.conf:3: [schedule/tick] every: must be a number of seconds from 0.001 to 1e12, not "1e-7"',
   ]);
   assert.deepEqual(every("0.0009").errors.length, 1);
   assert.deepEqual(every("0.001").errors, []);
   assert.deepEqual(every("1e12").errors, []);
   assert.equal(every("1e12").spec?.every, 1e12);
   assert.deepEqual(every("1e13").errors, [
-    'bad.conf:3: [schedule/tick] every: must be at most 1e12 seconds (about 31,700 years), not "1e13"',
+    'bad.conf:3: [schedule/tick] every: must be a number of seconds from 0.001 to 1e12, not "1e13"',
   ]);
   for (const value of ["inf", "-2", "often", ""]) {
     assert.match(
       every(value).errors[0],
-      /^bad\.conf:3: \[schedule\/tick\] every: must be a positive number/,
+      /^bad\.conf:3: \[schedule\/tick\] every: must be a number of seconds from 0\.001 to 1e12, not /,
       value,
     );
   }
@@ -172,8 +172,12 @@ Deno.test("bad cron expressions and time zones are reported at their lines", () 
   ]);
   assert.match(
     cron("* * * * * * *")[0],
-    /^bad\.conf:3: \[schedule\/c\] cron: bad expression "\* \* \* \* \* \* \*": .*5 or 6 parts/,
+    /^bad\.conf:3: \[schedule\/c\] cron: must have 5 fields, or 6 with seconds first, not 7$/,
   );
+  assert.deepEqual(cron("* * * *"), [
+    "bad.conf:3: [schedule/c] cron: must have 5 fields, or 6 with seconds first, not 4",
+  ]);
+  assert.deepEqual(cron("@daily"), []);
   assert.deepEqual(cron("0 3 * * *", "Europe/Oslo"), []);
 });
 

@@ -77,7 +77,7 @@ every = 1
     assert.equal(errors.length, 4, errors.join("\n"));
     assert.equal(
       errors[0],
-      `${file}:5: [schedule/x] every: must be a positive number of seconds, at least 0.001, not "0"`,
+      `${file}:5: [schedule/x] every: must be a number of seconds from 0.001 to 1e12, not "0"`,
     );
     assert.equal(
       errors[1],

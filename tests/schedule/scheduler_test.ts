@@ -432,7 +432,12 @@ Deno.test("add() rejects a bad definition with the schedule's name and source", 
     [{ every: 1e13 }, /every must be .* not 10000000000000$/],
     [{ every: Infinity }, /every must be/],
     [{ every: NaN }, /every must be/],
-    [{ every: 1, jitter: -1 }, /jitter must be a number of seconds, 0 or more/],
+    [
+      { every: 1, jitter: -1 },
+      /jitter must be a number of seconds from 0 to 2147483, not -1$/,
+    ],
+    [{ every: 1, jitter: 2 }, /jitter must be at most every \(1 s\), not 2$/],
+    [{ every: 1, timeout: 1e-9 }, /timeout must be .* from 0.001 to 1e12/],
     [{ every: 1, timeout: NaN }, /timeout must be a number of seconds/],
     [{ cron: "61 * * * *" }, /cron: bad expression "61 \* \* \* \*": .*minute/],
     [

@@ -6,7 +6,8 @@
 import { equal, ok, rejects } from "node:assert/strict";
 import { ConfigError } from "../../src/config/errors.ts";
 import { ModuleLoader } from "../../src/refs.ts";
-import { runCli } from "../e2e/_cli.ts";
+import { CliProcess, runCli } from "../e2e/_cli.ts";
+import { waitUntil } from "../e2e/_processes.ts";
 
 const MODULE = new URL("../fixtures/stress/echo.ts", import.meta.url).pathname;
 
@@ -95,7 +96,19 @@ args = ("app.log", "a")
     );
     for (const umask of ["022", "000"]) {
       await Deno.remove(`${dir}/app.log`).catch(() => {});
-      equal((await runCli(["check"], { cwd: dir, umask })).code, 0);
+      // aio run opens it (aio check only reads, and creates nothing).
+      const aio = new CliProcess(["run"], { cwd: dir, umask });
+      try {
+        await waitUntil(
+          async () =>
+            (await Deno.readTextFile(`${dir}/app.log`).catch(() => ""))
+              .includes("Started: "),
+          "aio run to log its start",
+        );
+      } finally {
+        aio.kill("SIGTERM");
+      }
+      equal((await aio.done()).code, 0);
       equal(
         (await modeOf(`${dir}/app.log`)).toString(8),
         "644",

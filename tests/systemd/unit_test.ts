@@ -305,7 +305,7 @@ Deno.test("aio unit refuses bad arguments (exit 2) and a bad config (exit 78)", 
     assert.equal(config.code, 78);
     assert.match(
       config.stderr,
-      /^aio: config error: aio\.conf:2: \[aio\] shutdown_timeout: must be a number of seconds, 0 or more, not "-1"$/m,
+      /^aio: config error: aio\.conf:2: \[aio\] shutdown_timeout: must be a number of seconds from 0 to 86400, not "-1"$/m,
     );
   } finally {
     await Deno.remove(dir.replace(/\/[^/]*$/, ""), { recursive: true });

@@ -53,12 +53,12 @@ Deno.test("a line that is not JSON ends the channel", async () => {
   await done();
 });
 
-Deno.test("a check's stderr gives its errors without their prefix, warnings left out", () => {
+Deno.test("a check's stderr gives its errors as a reload outcome holds them, warnings left out", () => {
   deepEqual(
     parseCheckErrors(
       "aio: read app.conf\naio: warning: app.conf:9: [aio] x: unknown option\n" +
         "aio: config error: app.conf:3: [aio] workers: bad\naio: error: Cannot start\n",
     ),
-    ["app.conf:3: [aio] workers: bad", "Cannot start"],
+    ["app.conf:3: [aio] workers: bad", "error: Cannot start"],
   );
 });
