@@ -1,4 +1,4 @@
-// Part 13: worker processes (issue 15), with `workers = 2`:
+// Part 14: worker processes (issue 15), with `workers = 2`:
 //
 // a. Rolling reloads under load: 200 HTTP and 200 TCP clients busy (a new
 //    connection per request), `--reloads` SIGHUPs, each after the handler's
@@ -20,7 +20,7 @@ import { CliProcess, tempApp } from "../tests/e2e/_cli.ts";
 import { median, type PartResult, sleep } from "./_common.ts";
 
 /** Title of this part in STRESS.md. */
-export const NAME = "13. Worker processes";
+export const NAME = "14. Worker processes";
 
 /** Options for {@linkcode workerProcesses}. */
 export interface WorkersOptions {
