@@ -423,6 +423,20 @@ export class App {
   }
 
   /**
+   * Replaces the running app's schedules with `definitions`, matched by
+   * name as {@linkcode Scheduler.update} does (kept ones keep their slots).
+   * A worker process takes its dead sibling's schedules over with it.
+   *
+   * @returns False when no scheduler runs (not started, or stopping).
+   * @ignore
+   */
+  updateSchedules(definitions: readonly ScheduleDefinition[]): boolean {
+    if (!this.#scheduler) return false;
+    this.#scheduler.update(definitions);
+    return true;
+  }
+
+  /**
    * Stops a running app: emits `aio-stopping` while the schedules stop
    * (running ones get their abort signal) and the servers stop accepting and
    * let open connections finish, all within one `shutdown_timeout`; then

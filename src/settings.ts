@@ -42,6 +42,41 @@ export interface AppSettings {
   pidfile: string;
   /** `[aio] daemon_log`: where `aio run -d` sends the app's output (relative to the working directory). */
   daemonLog: string;
+  /**
+   * `[aio] workers`: how many worker processes `aio run` starts (`auto`:
+   * one per core). 1, the default, runs the app in the `aio run` process
+   * itself; more makes that process a supervisor.
+   */
+  workers: number;
+}
+
+/** The most worker processes `[aio] workers` or `aio run -w` may ask for. */
+export const MAX_WORKERS = 1024;
+
+/**
+ * A workers value (`[aio] workers`, `aio run -w`): a whole number from 1
+ * to {@linkcode MAX_WORKERS}, or `auto` for one per core; undefined when
+ * it is neither.
+ *
+ * @example
+ * ```ts
+ * import { parseWorkers } from "./settings.ts";
+ * parseWorkers("4"); // 4
+ * parseWorkers("auto"); // navigator.hardwareConcurrency
+ * parseWorkers("0"); // undefined
+ * ```
+ */
+export function parseWorkers(text: string): number | undefined {
+  const value = text.trim().toLowerCase();
+  if (value === "auto") {
+    return Math.min(
+      Math.max(1, navigator.hardwareConcurrency || 1),
+      MAX_WORKERS,
+    );
+  }
+  if (!/^\d+$/.test(value)) return undefined;
+  const count = Number(value);
+  return count >= 1 && count <= MAX_WORKERS ? count : undefined;
 }
 
 /**
@@ -83,9 +118,26 @@ export function readAppSettings(
   };
   const pidfile = path("pidfile", DEFAULT_PIDFILE);
   const daemonLog = path("daemon_log", DEFAULT_DAEMON_LOG);
+  const workers = readWorkers(reader);
   checkLogging(reader, config);
   if (config.has("aio")) reader.checkUnknown();
-  return { shutdownTimeoutMs: seconds * 1000, pidfile, daemonLog };
+  return { shutdownTimeoutMs: seconds * 1000, pidfile, daemonLog, workers };
+}
+
+function readWorkers(reader: SectionReader): number {
+  const text = reader.string("workers");
+  if (text === undefined) return 1;
+  const count = parseWorkers(text);
+  if (count === undefined) {
+    reader.error(
+      "workers",
+      `must be a whole number from 1 to ${MAX_WORKERS}, or auto (one per core), not ${
+        JSON.stringify(text)
+      }`,
+    );
+    return 1;
+  }
+  return count;
 }
 
 /**

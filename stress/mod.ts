@@ -9,8 +9,9 @@
 //   deno run -A stress/mod.ts --only 1,2      # some parts
 // Per-part sizes: --stop-trials N --crash-trials N --soak-minutes M
 // --fuzz-minutes M --server-fuzz-seconds S --writer-trials N --log-seconds S
-// --hostile-rounds N --daemon-trials N --cluster-seconds S --reloads N;
-// --seed N; --json FILE writes the results as JSON.
+// --hostile-rounds N --daemon-trials N --cluster-seconds S --reloads N
+// --worker-reloads N --worker-kills N; --seed N; --json FILE writes the
+// results as JSON.
 import { parseArgs } from "node:util";
 import { type PartResult, printResult, seedFrom, timed } from "./_common.ts";
 import { NAME as STOP, stopUnderLoad } from "./stop_under_load.ts";
@@ -30,6 +31,7 @@ import {
 import { daemonsAndSignals, NAME as DAEMONS } from "./daemons_signals.ts";
 import { cluster, NAME as CLUSTER } from "./cluster.ts";
 import { NAME as RELOAD, reloadUnderLoad } from "./reload_under_load.ts";
+import { NAME as WORKERS, workerProcesses } from "./workers.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -49,6 +51,8 @@ const { values } = parseArgs({
     "daemon-trials": { type: "string" },
     "cluster-seconds": { type: "string" },
     reloads: { type: "string" },
+    "worker-reloads": { type: "string" },
+    "worker-kills": { type: "string" },
   },
 });
 
@@ -142,6 +146,12 @@ await part(
   RELOAD,
   () => reloadUnderLoad({ reloads: size("reloads", 100, 20), seed }),
 );
+await part("14", WORKERS, () =>
+  workerProcesses({
+    reloads: size("worker-reloads", 100, 5),
+    kills: size("worker-kills", 10, 3),
+    clients: quick ? 50 : 200,
+  }));
 
 const minutes = (performance.now() - started) / 60_000;
 console.log(`\n== Summary (${minutes.toFixed(1)} min, seed ${seed})`);

@@ -16,6 +16,7 @@ import { isFileSource } from "../refs.ts";
 import type { Command, CommandContext } from "./types.ts";
 import { prepareChecked } from "./_prepared.ts";
 import { absolutePath } from "../paths.ts";
+import { parseWorkers } from "../settings.ts";
 import { resolvePath } from "../config_files.ts";
 import { clusterPermissions } from "../cluster/config.ts";
 import { readHealthSpec } from "../health/config.ts";
@@ -30,6 +31,7 @@ export const AIO_ENV_NAMES: readonly string[] = [
   "NO_COLOR",
   "AIO_NO_DYNAMIC_IMPORT",
   "AIO_PIDFILE",
+  "AIO_WORKER",
 ];
 
 /**
@@ -108,7 +110,20 @@ export function permissionsFor(
   for (const path of logFiles.read) set.read.add(path);
   for (const path of logFiles.write) set.write.add(path);
   for (const name of envNames(config)) set.env.add(name);
+  addWorkers(set, config);
   return set;
+}
+
+/**
+ * With `[aio] workers` above 1, `aio run` is a supervisor: it runs `deno`
+ * (this one) for each worker, and they talk over a control socket on
+ * 127.0.0.1. (`aio run -w N` on the command line needs the same.)
+ */
+function addWorkers(set: PermissionSet, config: ConfigParser): void {
+  const value = config.get("aio", "workers", { fallback: "" }).trim();
+  if ((parseWorkers(value) ?? 1) <= 1) return;
+  set.run.add(Deno.execPath());
+  set.net.add("127.0.0.1");
 }
 
 /**

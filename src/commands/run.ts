@@ -24,14 +24,22 @@ import { launchDaemon } from "../daemon/launch.ts";
 import { parentDir, Pidfile } from "../daemon/pidfile.ts";
 import { publishClusterStatus } from "../daemon/cluster_status.ts";
 import type { ConfigParser } from "../config/config_parser.ts";
+import type { Plan } from "../prepare.ts";
 import { absolutePath } from "../paths.ts";
 import { isFileSource } from "../refs.ts";
 import { DEFAULT_START_TIMEOUT_S } from "../daemon/defaults.ts";
+import { MAX_WORKERS, parseWorkers, readAppSettings } from "../settings.ts";
+import { buildConfig, readUserConfig } from "../config/layers.ts";
+import { Problems } from "../config/problems.ts";
+import { WorkerLink } from "../workers/worker_side.ts";
+import { WorkerStartFailed } from "../workers/errors.ts";
+import type { Supervisor } from "../workers/supervisor.ts";
 import type { Command, CommandContext } from "./types.ts";
 import { parseArgs, secondsArgument } from "./_args.ts";
 import { COMMAND_SPECS } from "./specs.ts";
 import { MAX_TIMER_S, MIN_WAIT_S } from "../config/bounds.ts";
 import type { AppNotifier } from "../systemd/app_notify.ts";
+import type { SystemdNotifier } from "../systemd/notify.ts";
 
 const logger = getLogger("aio.run");
 
@@ -48,27 +56,32 @@ export const runCommand: Command = {
     }
     const pidfile = parsed.value("--pidfile");
     const startTimeoutS = startTimeout(parsed.value("--start-timeout"));
+    const workers = workersOption(parsed.value("--workers"));
     if (parsed.has("--detach")) {
-      return await detach(context, { pidfile, startTimeoutS });
+      return await detach(context, { pidfile, startTimeoutS, workers });
     }
     if (parsed.has("--start-timeout")) {
       throw new UsageError("argument --start-timeout: goes with -d");
     }
-    return await runInForeground(context, pidfile);
+    return await runInForeground(context, pidfile, workers);
   },
 };
 
 /**
  * Runs the app in this process until it is told to stop. In a daemon
  * (`AIO_PIDFILE` set by the launcher) it holds the pidfile and reports the
- * start to the launcher.
+ * start to the launcher. With more than one worker it is their supervisor
+ * (see `src/workers/`); started by one, it is a worker.
  */
 async function runInForeground(
   context: CommandContext,
   pidfileOption: string | undefined,
+  workersOption: number | undefined,
 ): Promise<number> {
   const { app } = context;
   const daemon = DaemonChild.fromEnv();
+  const link = WorkerLink.fromEnv();
+  let supervisor: Supervisor | undefined;
   const stop = new AbortController();
   const watchdog = StopWatchdog.start({
     shutdownTimeoutMs: app.shutdownTimeoutMs,
@@ -91,12 +104,13 @@ async function runInForeground(
       // Logged, as uvicorn does, so that log_level and the handlers decide
       // where it goes; a daemon's log has no Ctrl-C to offer.
       logger.info(
-        daemon
+        daemon || link
           ? "Stopping on {signal}"
           : "Stopping on {signal}: a second Ctrl-C forces the exit",
         { signal },
       );
       watchdog?.stopBegan();
+      link?.stopping();
       reloads.stopping();
       stop.abort();
     },
@@ -108,11 +122,19 @@ async function runInForeground(
       exitAfterFlush(app, ExitCode.FAILURE);
     },
     async reopenLogs(signal) {
+      supervisor?.reopenLogs();
       await reopenLogFiles();
       logger.info("{signal}: log files reopened", { signal });
     },
-    // SIGHUP: reopen the log files, then reload (held until started).
-    reload: () => reloads.signal("SIGHUP"),
+    // SIGHUP: reopen the log files, then reload (held until started). A
+    // supervisor's reload is a rolling one; a worker's SIGHUP reopens its
+    // log files only (its supervisor replaces it to reload).
+    async reload() {
+      if (!supervisor && !link) return await reloads.signal("SIGHUP");
+      await reopenLogFiles();
+      logger.info("{signal}: log files reopened", { signal: "SIGHUP" });
+      await supervisor?.reload();
+    },
     ignored(signal) {
       logger.warning("{signal} ignored: aio gives it no meaning", { signal });
     },
@@ -125,6 +147,17 @@ async function runInForeground(
   const keepAlive = setInterval(() => {}, 2 ** 30);
   let startReported = false;
   try {
+    if (link) {
+      await link.connect(app);
+      link.gone.then(() => {
+        if (stop.signal.aborted) return;
+        logger.warning("Worker {slot}: the supervisor is gone; stopping", {
+          slot: link.slot,
+        });
+        watchdog?.stopBegan();
+        stop.abort();
+      });
+    }
     if (notifySocketSet()) {
       // Loaded only under systemd (start-up is measured); before the
       // modules, so the watchdog pings cover their import.
@@ -147,31 +180,61 @@ async function runInForeground(
       shutdownTimeoutMs: plan.settings.shutdownTimeoutMs,
       pidfile: pidfile?.path,
     });
-    await app.start(plan, { signal: stop.signal });
-    notifier?.started(app);
-    if (pidfile && app.cluster) {
-      // For aio status: where the connection stands.
-      unpublishCluster = publishClusterStatus(pidfile.path, app.cluster);
+    const workers = link ? 1 : workersOption ?? plan.settings.workers;
+    if (workers > 1) {
+      plan.problems.throwIfAny();
+      supervisor = await startSupervisor(context, plan, {
+        workers,
+        workersOption,
+        pidfile: pidfile?.path,
+        notifier: notifier?.notifier,
+        onShutdownTimeout: (shutdownTimeoutMs) =>
+          watchdog?.update({ shutdownTimeoutMs, pidfile: pidfile?.path }),
+      });
+      await supervisor.start(stop.signal);
+      // A SIGHUP that came before the supervisor existed.
+      if (reloads.takeHeld()) await supervisor.reload();
+    } else {
+      link?.adapt(plan);
+      await app.start(plan, { signal: stop.signal });
+      link?.started();
+      notifier?.started(app);
+      if (pidfile && app.cluster) {
+        // For aio status: where the connection stands.
+        unpublishCluster = publishClusterStatus(pidfile.path, app.cluster);
+      }
     }
     daemon?.started();
     startReported = daemon !== undefined;
-    reloads.started();
+    if (!supervisor) reloads.started();
     await aborted(stop.signal);
-    await app.stop();
+    if (supervisor) await supervisor.stop();
+    else {
+      await link?.release();
+      await app.stop();
+    }
     return ExitCode.OK;
   } catch (error) {
     if (error instanceof StartInterrupted) {
       const line = `aio: ${error.message}`;
       console.error(line);
       daemon?.failed(ExitCode.OK, line);
-      await app.stop();
+      await (supervisor ? supervisor.stop() : app.stop());
       return ExitCode.OK;
+    }
+    if (error instanceof WorkerStartFailed) {
+      // The worker has printed its error (its stderr is this one).
+      daemon?.failed(error.exitCode, error.text);
+      return error.exitCode;
     }
     const { text, exitCode } = describeFailure(error);
     daemon?.failed(exitCode, text);
     notifier?.status(`Failed: ${text}`);
+    await link?.failed(exitCode, text);
+    await supervisor?.stop();
     throw error;
   } finally {
+    link?.close();
     clearInterval(keepAlive);
     unpublishCluster?.();
     // Last: sends what is queued (STOPPING=1, a failure's status).
@@ -187,12 +250,57 @@ async function runInForeground(
 }
 
 /**
+ * The supervisor of `workers` worker processes of `plan`, not yet started:
+ * each runs `aio run` with this process's global options and permissions
+ * (plus `--unstable-net`); a reload re-reads `[aio]` from the user config.
+ */
+async function startSupervisor(
+  context: CommandContext,
+  plan: Plan,
+  options: {
+    workers: number;
+    workersOption: number | undefined;
+    pidfile: string | undefined;
+    notifier: SystemdNotifier | undefined;
+    onShutdownTimeout: (ms: number) => void;
+  },
+): Promise<Supervisor> {
+  const { supervisorFor } = await import("../workers/from_plan.ts");
+  return supervisorFor(plan, {
+    workers: options.workers,
+    runArgs: daemonArgs(context, plan.userSource),
+    candidates: await daemonNeeds(
+      context,
+      plan.config,
+      options.pidfile ?? plan.settings.pidfile,
+    ),
+    pidfile: options.pidfile,
+    // After the reload's check: the config file as it is now.
+    readSettings: () => {
+      const problems = new Problems();
+      const settings = readAppSettings(
+        buildConfig(readUserConfig(context.source)),
+        problems,
+      );
+      problems.throwIfAny();
+      return {
+        workers: options.workersOption ?? settings.workers,
+        shutdownTimeoutMs: settings.shutdownTimeoutMs,
+      };
+    },
+    notifier: options.notifier,
+    onSettings: (settings) =>
+      options.onShutdownTimeout(settings.shutdownTimeoutMs),
+  });
+}
+
+/**
  * `aio run -d`: prepares the app here first (a bad config is reported,
  * exit 78, before anything starts), then launches the daemon and waits.
  */
 async function detach(
   context: CommandContext,
-  options: { pidfile?: string; startTimeoutS: number },
+  options: { pidfile?: string; startTimeoutS: number; workers?: number },
 ): Promise<number> {
   const { app } = context;
   const deadline = performance.now() + options.startTimeoutS * 1000;
@@ -221,8 +329,12 @@ async function detach(
     clearTimeout(timer);
     const { settings } = plan;
     const pidfile = options.pidfile ?? settings.pidfile;
+    const args = daemonArgs(context, plan.userSource);
+    if (options.workers !== undefined) {
+      args.push("--workers", String(options.workers));
+    }
     const command = aioCommand(
-      daemonArgs(context, plan.userSource),
+      args,
       await daemonNeeds(context, plan.config, pidfile),
     );
     await app.clear();
@@ -286,6 +398,18 @@ async function daemonNeeds(
     env: needs.env,
     import: needs.import,
   };
+}
+
+/** `-w N` / `--workers N`: a count, `auto`, or undefined when not given. */
+function workersOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const count = parseWorkers(value);
+  if (count === undefined) {
+    throw new UsageError(
+      `argument -w/--workers: expected a whole number from 1 to ${MAX_WORKERS}, or auto, got '${value}'`,
+    );
+  }
+  return count;
 }
 
 function startTimeout(value: string | undefined): number {

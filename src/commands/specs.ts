@@ -58,7 +58,9 @@ exit 1). SIGHUP reopens the log files and reloads the config and the changed
 modules (as aio reload does); SIGUSR1 reopens the log files. With -d it runs
 in the background and returns once the app has started (exit 0) or failed
 (its error and exit code); its output goes to [aio] daemon_log (default
-${DEFAULT_DAEMON_LOG}).`,
+${DEFAULT_DAEMON_LOG}). With -w N (or [aio] workers) it supervises N worker
+processes that share the app's TCP, TLS and HTTP ports; SIGHUP then replaces
+them one at a time (a rolling reload).`,
       options: [
         {
           long: "--detach",
@@ -78,6 +80,13 @@ ${DEFAULT_DAEMON_LOG}).`,
           help:
             `with -d: how long to wait for the start (default ${DEFAULT_START_TIMEOUT_S}); a daemon not started by then is stopped`,
         },
+        {
+          long: "--workers",
+          short: "-w",
+          values: ["N"],
+          help:
+            "run N worker processes (auto: one per core) under a supervisor (default [aio] workers, else 1)",
+        },
       ],
       examples: [
         ["aio run", "run the app in ./aio.conf until Ctrl-C"],
@@ -86,6 +95,7 @@ ${DEFAULT_DAEMON_LOG}).`,
           "run app.conf, logging at DEBUG",
         ],
         ["aio run -d", "run in the background; aio stop stops it"],
+        ["aio run -w auto", "run one worker process per core"],
       ],
     }),
     config: defineCommand({
@@ -350,8 +360,10 @@ nothing runs, or no outcome comes within the wait.`,
       summary: "Say whether the app that aio run -d started runs",
       description:
         `Says whether the aio that holds the pidfile runs (checked by its lock), with
-its pid, uptime and config file. Exit 0 running, 1 not running but a stale
-pidfile is there, 3 not running (the codes of an LSB init script's status).`,
+its pid, uptime and config file; with workers, a line for the supervisor and
+one for each worker (pid, uptime, restarts, memory). Exit 0 running, 1 not
+running but a stale pidfile is there, 3 not running (the codes of an LSB init
+script's status).`,
       options: [{
         long: "--pidfile",
         values: ["PATH"],

@@ -12,6 +12,10 @@ import {
   readClusterStatus,
 } from "../daemon/cluster_status.ts";
 import { daemonConfigFile, daemonSettings } from "../daemon/target.ts";
+import {
+  readWorkersState,
+  type WorkersState,
+} from "../daemon/workers_state.ts";
 import type { Command, CommandContext } from "./types.ts";
 import { parseArgs } from "./_args.ts";
 import { COMMAND_SPECS } from "./specs.ts";
@@ -58,11 +62,56 @@ export const statusCommand: Command = {
       : daemonConfigFile(state.pid);
     parts.push(`config ${config ?? "unknown"}`);
     console.log(`aio: running, ${parts.join(", ")} (${path})`);
+    const workers = readWorkersState(path, state.pid);
+    if (workers) console.log(formatWorkers(workers, Date.now()));
     const cluster = readClusterStatus(path, state.pid);
     if (cluster) console.log(`aio: ${formatClusterStatus(cluster)}`);
     return StatusCode.RUNNING;
   },
 };
+
+/**
+ * The supervisor and its workers, one line each: pid, uptime, restarts and
+ * resident memory (as each last reported it).
+ *
+ * @example
+ * ```ts
+ * import { formatWorkers } from "./status.ts";
+ * const since = new Date(0).toISOString();
+ * console.log(formatWorkers({
+ *   pid: 10, since, updatedAt: since, rss: 40 * 2 ** 20,
+ *   workers: [{ slot: 1, pid: 11, state: "running", since, restarts: 0, owner: true }],
+ * }, 65_000));
+ * // supervisor  pid 10  up 1m 5s  rss 40.0 MiB
+ * // worker 1    pid 11  up 1m 5s  restarts 0  rss ?  (owner)
+ * ```
+ */
+export function formatWorkers(state: WorkersState, now: number): string {
+  const up = (since: string) => formatUptime(now - Date.parse(since));
+  const lines = [
+    `supervisor  pid ${state.pid}  up ${up(state.since)}  rss ${
+      formatBytes(state.rss)
+    }`,
+  ];
+  for (const worker of state.workers) {
+    const notes = [
+      worker.owner ? "owner" : "",
+      worker.state === "running" ? "" : worker.state,
+    ].filter((note) => note !== "");
+    lines.push(
+      `${`worker ${worker.slot}`.padEnd(10)}  pid ${worker.pid}  up ${
+        up(worker.since)
+      }  restarts ${worker.restarts}  rss ${formatBytes(worker.rss)}${
+        notes.length ? `  (${notes.join(", ")})` : ""
+      }`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function formatBytes(bytes: number | undefined): string {
+  return bytes === undefined ? "?" : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
 
 /**
  * A duration as `3d 4h 5m 6s`, largest unit first, zero units left out.

@@ -61,7 +61,7 @@ export class AppHealth {
   readonly onRun: (info: RunInfo) => void;
   /** Give it to `startServers` and `reconcileServers` (`observer`). */
   readonly serverObserver: ServerObserver;
-  readonly #server: HealthServer;
+  readonly #server: HealthServer | undefined;
   readonly #process: ProcessMetrics;
   readonly #servers = new Map<string, ServerMetrics>();
   readonly #signalObserver: SignalObserver;
@@ -79,7 +79,7 @@ export class AppHealth {
 
   private constructor(spec: HealthSpec, signals: Signals) {
     const metrics = this.metrics = new AioMetrics();
-    this.#server = startHealthServer({
+    this.#server = spec.serve === false ? undefined : startHealthServer({
       hostname: spec.address,
       port: spec.port,
       readiness: this.readiness,
@@ -110,14 +110,16 @@ export class AppHealth {
     for (const [name, listener] of this.#listeners) {
       signals.listen(name, listener, { name: "aio's health readiness" });
     }
-    logger.info("Health server listening on {address}", {
-      address: formatAddress(this.#server.addr),
-    });
+    if (this.#server) {
+      logger.info("Health server listening on {address}", {
+        address: formatAddress(this.#server.addr),
+      });
+    }
   }
 
-  /** The health server's bound address (the real port when 0 was asked for). */
-  get addr(): Deno.NetAddr {
-    return this.#server.addr;
+  /** The health server's bound address (the real port when 0 was asked for); undefined when it serves nothing. */
+  get addr(): Deno.NetAddr | undefined {
+    return this.#server?.addr;
   }
 
   /**
@@ -159,7 +161,7 @@ export class AppHealth {
       }
     }
     this.#process.stop();
-    await this.#server.close();
+    await this.#server?.close();
   }
 
   #handle(name: string): ServerMetrics {

@@ -22,6 +22,11 @@ export interface HealthSpec {
   address: string;
   /** The port (0 picks a free one). */
   port: number;
+  /**
+   * False: keep the metrics but serve nothing (a worker process: its
+   * supervisor serves the one health server, with every worker's metrics).
+   */
+  serve?: boolean;
 }
 
 /**

@@ -77,6 +77,16 @@ export class ProcessReload {
     }
   }
 
+  /**
+   * Whether a SIGHUP was held during start-up; it is not held any more (a
+   * supervisor of workers, which reloads its own way, takes it).
+   */
+  takeHeld(): boolean {
+    const held = this.#held;
+    this.#held = false;
+    return held;
+  }
+
   /** The stop began: a held SIGHUP is dropped (`App.stop` ends one under way). */
   stopping(): void {
     this.#stopped = true;

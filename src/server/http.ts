@@ -16,6 +16,7 @@ import { getLogger } from "@logtape/logtape";
 import { settlesWithin } from "./_deadline.ts";
 import { AcceptRetry, logAcceptReport, MAX_RETRY_MS } from "./_accept_retry.ts";
 import { removeStaleSocket } from "./_socket_file.ts";
+import { shutdownListeningSocket } from "./_listen_socket.ts";
 import { REUSE_PORT_NEEDS_FLAG, unstableNetEnabled } from "./_unstable.ts";
 import type { ObserverOptions, ServerObserver } from "./observer.ts";
 
@@ -96,6 +97,7 @@ export class HttpServer {
   readonly #retired = new Set<Deno.HttpServer>();
   #restartTimer?: ReturnType<typeof setTimeout>;
   #closing?: Promise<void>;
+  #listenerStopped = false;
 
   /** Serves `handler` where `options` says; throws what `Deno.serve` throws. */
   constructor(handler: HttpHandler, options: HttpServeOptions = {}) {
@@ -144,6 +146,23 @@ export class HttpServer {
     if (!this.canServe(handler)) return false;
     this.#handler = handler;
     this.#name = name;
+    return true;
+  }
+
+  /**
+   * Takes the listening socket out of its port while every connection
+   * already accepted goes on (see `_listen_socket.ts`: Linux and `-A`
+   * only); `close()` then drains them. With `reuse_port`, new connections
+   * go to the other processes on the port. Returns false, changing
+   * nothing, where it cannot.
+   */
+  stopListening(): boolean {
+    if (this.#closing || this.#listenerStopped) return this.#listenerStopped;
+    const addr = this.addr;
+    if (!("hostname" in addr)) return false;
+    if (!shutdownListeningSocket(addr.hostname, addr.port)) return false;
+    this.#listenerStopped = true;
+    clearTimeout(this.#restartTimer);
     return true;
   }
 
@@ -236,7 +255,9 @@ export class HttpServer {
 
   /** Deno's accept loop ended with an error: serve again on the same address. */
   #died(server: Deno.HttpServer, error: unknown): void {
-    if (this.#closing || server !== this.#server) return;
+    if (this.#closing || this.#listenerStopped || server !== this.#server) {
+      return;
+    }
     this.#observer?.acceptFailed?.(this.#observedName);
     // Its requests in flight finish; then its resources are released.
     this.#retired.add(server);

@@ -292,10 +292,9 @@ export class StreamServer {
         continue;
       }
       if (retry.failing) retry.succeeded();
-      if (signal.aborted) {
-        conn.close();
-        return;
-      }
+      // A connection accepted as the stop came is ours all the same: it is
+      // served, and drains with the others (closing it unserved would fail
+      // a client that a worker taking the port over would have served).
       this.#serve(conn);
     }
   }

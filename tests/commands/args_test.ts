@@ -115,7 +115,7 @@ Deno.test("parse errors are ArgumentErrors carrying the command's usage", () => 
   equal(error.exitCode, 2);
   equal(
     error.usage,
-    "usage: aio run [-h] [-d] [--pidfile PATH] [--start-timeout SECONDS]",
+    "usage: aio run [-h] [-d] [--pidfile PATH] [--start-timeout SECONDS] [-w N]",
   );
   equal(
     error.message,

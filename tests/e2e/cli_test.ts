@@ -132,7 +132,7 @@ Deno.test("a bad --log-level is a usage error naming the levels, or the near one
   );
   assertUsageError(
     await runCli(["run", "--log-level=debg"], { cwd: dir }),
-    /^usage: aio run \[-h\] \[-d\] \[--pidfile PATH\] \[--start-timeout SECONDS\]$/,
+    /^usage: aio run \[-h\] \[-d\] \[--pidfile PATH\] \[--start-timeout SECONDS\] \[-w N\]$/,
     /^aio: error: run: argument --log-level: invalid choice: 'debg' \(did you mean 'DEBUG'\?\)$/,
   );
   assertUsageError(
@@ -304,7 +304,7 @@ Deno.test("every usage error has one shape: the command's usage line, then aio: 
   const cases: [string[], RegExp, RegExp][] = [
     [
       ["run", "--detatch"],
-      /^usage: aio run \[-h\] \[-d\] \[--pidfile PATH\] \[--start-timeout SECONDS\]$/,
+      /^usage: aio run \[-h\] \[-d\] \[--pidfile PATH\] \[--start-timeout SECONDS\] \[-w N\]$/,
       /^aio: error: run: unrecognized option '--detatch' \(did you mean '--detach'\?\)$/,
     ],
     [

@@ -7,7 +7,7 @@ import { Scheduler } from "../../src/schedule/scheduler.ts";
 import { parseExposition, sampleValue } from "../metrics/_prometheus_parser.ts";
 
 async function scrape(health: AppHealth) {
-  const response = await fetch(`http://127.0.0.1:${health.addr.port}/metrics`);
+  const response = await fetch(`http://127.0.0.1:${health.addr!.port}/metrics`);
   return await parseExposition(await response.text());
 }
 
