@@ -116,9 +116,12 @@ export async function runner(
     const usesApp = typeof entry.usesApp === "function"
       ? entry.usesApp(source, commandArgs)
       : entry.usesApp;
-    const app = usesApp ? await loadApp(options) : undefined;
+    // Both graphs load at once: each dynamic import is a round trip.
+    const [app, command] = await Promise.all([
+      usesApp ? loadApp(options) : undefined,
+      entry.load(),
+    ]);
     const context = commandContext(app, argv, source, global, options);
-    const command = await entry.load();
     return await runCommand(entry.spec.name, command, commandArgs, context);
   }
   const app = mayAddCommands(source) ? await loadApp(options) : undefined;

@@ -33,27 +33,44 @@ export interface WatchdogSettings {
 export const WATCHDOG_GRACE_MS = 1000;
 
 /**
- * The watchdog thread of one `aio run`.
+ * The watchdog of one `aio run`. Its thread starts when
+ * {@linkcode StopWatchdog.start} is called (after `aio-started`: creating
+ * a worker costs the main thread about 30 ms, which start-up should not
+ * pay) or when a stop begins, whichever comes first. Until then a stop is
+ * the main thread's to handle, which it can while it is not blocked: a
+ * module that blocks the event loop while it is imported is bounded by
+ * systemd's `TimeoutStartSec` (or the operator's SIGKILL), not by aio.
  *
  * @example
  * ```ts ignore
  * import { StopWatchdog } from "./stop_watchdog.ts";
- * const watchdog = StopWatchdog.start({ shutdownTimeoutMs: 10_000 });
- * watchdog?.stopBegan(); // armed: the process ends by 11 s from now
+ * const watchdog = new StopWatchdog({ shutdownTimeoutMs: 10_000 });
+ * watchdog.start(); // the thread runs, listening for stop signals
+ * watchdog.stopBegan(); // armed: the process ends by 11 s from now
  * ```
  */
 export class StopWatchdog {
-  readonly #worker: Worker;
+  #settings: WatchdogSettings;
+  #worker: Worker | undefined;
+  #started = false;
 
-  private constructor(worker: Worker) {
-    this.#worker = worker;
+  /** A watchdog whose thread is not started yet. */
+  constructor(settings: WatchdogSettings) {
+    this.#settings = settings;
+  }
+
+  /** Whether its thread runs (false before {@linkcode StopWatchdog.start}, or where workers cannot start). */
+  get running(): boolean {
+    return this.#worker !== undefined;
   }
 
   /**
-   * Starts the watchdog thread; undefined where workers cannot start (it
-   * never throws: a run without a watchdog is still a run).
+   * Starts the watchdog thread, once; where workers cannot start it does
+   * nothing (it never throws: a run without a watchdog is still a run).
    */
-  static start(settings: WatchdogSettings): StopWatchdog | undefined {
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
     let url: string | undefined;
     try {
       const source = `(${watchdogMain.toString()})(${
@@ -70,12 +87,10 @@ export class StopWatchdog {
       url = URL.createObjectURL(
         new Blob([source], { type: "application/javascript" }),
       );
-      const worker = new Worker(url, { type: "module", name: "aio-watchdog" });
-      const watchdog = new StopWatchdog(worker);
-      watchdog.update(settings);
-      return watchdog;
+      this.#worker = new Worker(url, { type: "module", name: "aio-watchdog" });
+      this.#worker.postMessage({ type: "settings", ...this.#settings });
     } catch {
-      return undefined;
+      this.#worker = undefined;
     } finally {
       // The worker has its own copy once it is created.
       if (url) setTimeout(() => URL.revokeObjectURL(url!), 10_000);
@@ -84,17 +99,22 @@ export class StopWatchdog {
 
   /** Sends new settings (the real `shutdown_timeout` once the config is read). */
   update(settings: WatchdogSettings): void {
-    this.#worker.postMessage({ type: "settings", ...settings });
+    this.#settings = settings;
+    this.#worker?.postMessage({ type: "settings", ...settings });
   }
 
-  /** The stop began (the main thread's view); arms the deadline if no signal did yet. */
+  /**
+   * The stop began (the main thread's view): starts the thread if it is
+   * not running yet, and arms the deadline if no signal did yet.
+   */
   stopBegan(): void {
-    this.#worker.postMessage({ type: "stop" });
+    this.start();
+    this.#worker?.postMessage({ type: "stop" });
   }
 
   /** Ends the watchdog thread. */
   terminate(): void {
-    this.#worker.terminate();
+    this.#worker?.terminate();
   }
 }
 

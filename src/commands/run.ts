@@ -31,7 +31,8 @@ import { DEFAULT_START_TIMEOUT_S } from "../daemon/defaults.ts";
 import { MAX_WORKERS, parseWorkers, readAppSettings } from "../settings.ts";
 import { buildConfig, readUserConfig } from "../config/layers.ts";
 import { Problems } from "../config/problems.ts";
-import { WorkerLink } from "../workers/worker_side.ts";
+import type { WorkerLink } from "../workers/worker_side.ts";
+import { WORKER_ENV } from "../workers/messages.ts";
 import { WorkerStartFailed } from "../workers/errors.ts";
 import type { Supervisor } from "../workers/supervisor.ts";
 import type { Command, CommandContext } from "./types.ts";
@@ -80,10 +81,11 @@ async function runInForeground(
 ): Promise<number> {
   const { app } = context;
   const daemon = DaemonChild.fromEnv();
-  const link = WorkerLink.fromEnv();
+  const link = await workerLink();
   let supervisor: Supervisor | undefined;
   const stop = new AbortController();
-  const watchdog = StopWatchdog.start({
+  // Its thread starts once the app has started, or when a stop begins.
+  const watchdog = new StopWatchdog({
     shutdownTimeoutMs: app.shutdownTimeoutMs,
   });
   let pidfile: Pidfile | undefined;
@@ -92,7 +94,7 @@ async function runInForeground(
   const reloads = new ProcessReload(app, {
     // A reload may change shutdown_timeout: the stop's bound follows it.
     onReload: () =>
-      watchdog?.update({
+      watchdog.update({
         shutdownTimeoutMs: app.shutdownTimeoutMs,
         pidfile: pidfile?.path,
       }),
@@ -109,7 +111,7 @@ async function runInForeground(
           : "Stopping on {signal}: a second Ctrl-C forces the exit",
         { signal },
       );
-      watchdog?.stopBegan();
+      watchdog.stopBegan();
       link?.stopping();
       reloads.stopping();
       stop.abort();
@@ -154,7 +156,7 @@ async function runInForeground(
         logger.warning("Worker {slot}: the supervisor is gone; stopping", {
           slot: link.slot,
         });
-        watchdog?.stopBegan();
+        watchdog.stopBegan();
         stop.abort();
       });
     }
@@ -169,14 +171,14 @@ async function runInForeground(
     if (path !== undefined) {
       pidfile = daemon ? await daemon.acquire() : await Pidfile.acquire(path);
       reloads.holdPidfile(pidfile.path);
-      watchdog?.update({
+      watchdog.update({
         shutdownTimeoutMs: app.shutdownTimeoutMs,
         pidfile: pidfile.path,
       });
     }
     const plan = await app.prepare(context.source, { signal: stop.signal });
     if (app.signals) notifier?.watch(app.signals);
-    watchdog?.update({
+    watchdog.update({
       shutdownTimeoutMs: plan.settings.shutdownTimeoutMs,
       pidfile: pidfile?.path,
     });
@@ -189,11 +191,11 @@ async function runInForeground(
         pidfile: pidfile?.path,
         notifier: notifier?.notifier,
         onShutdownTimeout: (shutdownTimeoutMs) =>
-          watchdog?.update({ shutdownTimeoutMs, pidfile: pidfile?.path }),
+          watchdog.update({ shutdownTimeoutMs, pidfile: pidfile?.path }),
       });
       await supervisor.start(stop.signal);
       // A SIGHUP that came before the supervisor existed.
-      if (reloads.takeHeld()) await supervisor.reload();
+      if (reloads.takeHeld()) void supervisor.reload();
     } else {
       link?.adapt(plan);
       await app.start(plan, { signal: stop.signal });
@@ -207,6 +209,7 @@ async function runInForeground(
     daemon?.started();
     startReported = daemon !== undefined;
     if (!supervisor) reloads.started();
+    watchdog.start();
     await aborted(stop.signal);
     if (supervisor) await supervisor.stop();
     else {
@@ -398,6 +401,21 @@ async function daemonNeeds(
     env: needs.env,
     import: needs.import,
   };
+}
+
+/**
+ * This process's link to its supervisor, when it is a worker; the link's
+ * code is loaded only then (start-up is measured).
+ */
+async function workerLink(): Promise<WorkerLink | undefined> {
+  try {
+    if (Deno.env.get(WORKER_ENV) === undefined) return undefined;
+  } catch {
+    // Without access to it this is no worker of aio's.
+    return undefined;
+  }
+  const { WorkerLink } = await import("../workers/worker_side.ts");
+  return WorkerLink.fromEnv();
 }
 
 /** `-w N` / `--workers N`: a count, `auto`, or undefined when not given. */
