@@ -78,3 +78,24 @@ export function braces(pairs: string): string {
 export function header(name: string, help: string, type: string): string {
   return `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
 }
+
+/**
+ * The sample lines of a family whose children hold one value each
+ * (counters and gauges): `NAME{PAIRS} VALUE` per child.
+ *
+ * @example
+ * ```ts
+ * import { valueLines } from "./_format.ts";
+ * valueLines("jobs_total", [{ pairs: 'queue="a"', value: 3 }]); // 'jobs_total{queue="a"} 3\n'
+ * ```
+ */
+export function valueLines(
+  name: string,
+  children: Iterable<{ readonly pairs: string; readonly value: number }>,
+): string {
+  let text = "";
+  for (const child of children) {
+    text += `${name}${braces(child.pairs)} ${formatValue(child.value)}\n`;
+  }
+  return text;
+}

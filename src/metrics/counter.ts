@@ -4,7 +4,7 @@
  * @module
  */
 
-import { braces, formatValue } from "./_format.ts";
+import { valueLines } from "./_format.ts";
 import {
   type CollectOptions,
   Metric,
@@ -66,12 +66,6 @@ export class Counter extends Metric<CounterChild> {
   }
 
   protected lines(): string {
-    let text = "";
-    for (const child of this.children()) {
-      text += `${this.name}${braces(child.pairs)} ${
-        formatValue(child.value)
-      }\n`;
-    }
-    return text;
+    return valueLines(this.name, this.children());
   }
 }

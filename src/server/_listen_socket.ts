@@ -17,19 +17,9 @@
  * @module
  */
 
-const SHUT_RD = 0;
+import { allGranted } from "../daemon/_proc.ts";
 
-/** The kinds Deno's `-A` grants; `/proc` reads need all of them. */
-const ALL = [
-  "read",
-  "write",
-  "net",
-  "env",
-  "run",
-  "ffi",
-  "sys",
-  "import",
-] as const;
+const SHUT_RD = 0;
 
 /**
  * Shuts the read side of this process's listening TCP socket on
@@ -42,7 +32,7 @@ export function shutdownListeningSocket(
   hostname: string,
   port: number,
 ): boolean {
-  if (Deno.build.os !== "linux" || !ALL.every(granted)) return false;
+  if (Deno.build.os !== "linux" || !allGranted()) return false;
   const fd = listeningFd(hostname, port);
   if (fd === undefined) return false;
   let libc:
@@ -59,14 +49,6 @@ export function shutdownListeningSocket(
     return false;
   } finally {
     libc?.close();
-  }
-}
-
-function granted(name: (typeof ALL)[number]): boolean {
-  try {
-    return Deno.permissions.querySync({ name }).state === "granted";
-  } catch {
-    return false;
   }
 }
 

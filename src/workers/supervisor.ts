@@ -25,6 +25,7 @@ import {
 } from "../daemon/workers_state.ts";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 import { outcomeLine, runCheck } from "./check.ts";
+import { settlesWithin } from "../server/_deadline.ts";
 import { ControlServer, type HelloedChannel } from "./control_server.ts";
 import { MIGRATE_SYSCTL, migratesQueuedConnections } from "./kernel.ts";
 import type { WorkerMessage } from "./messages.ts";
@@ -709,17 +710,4 @@ function firstLineOf(text: string): string {
   return outcomeLine(
     text.split("\n").find((part) => part.trim() !== "") ?? text,
   );
-}
-
-async function settlesWithin(
-  promise: Promise<unknown>,
-  ms: number,
-): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  const done = await Promise.race([promise.then(() => true), late]);
-  clearTimeout(timer);
-  return done;
 }
