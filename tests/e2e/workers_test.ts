@@ -458,6 +458,39 @@ Deno.test("SIGHUP with a broken config: the workers keep serving and the outcome
   }
 });
 
+Deno.test("aio reload with workers: reloaded and exit 0 after a rolling reload; a broken config exits 78 with its line, the workers kept", async () => {
+  const { aio, dir } = await startWorkers(reloadable, {
+    files: { "answer.ts": answerModule("v1") },
+    args: ["--pidfile", "aio.pid"],
+  });
+  try {
+    await Deno.writeTextFile(`${dir}/answer.ts`, answerModule("v2"));
+    const reloaded = await runCli(["reload", "--pidfile", "aio.pid"], {
+      cwd: dir,
+    });
+    equal(reloaded.code, 0, reloaded.stderr);
+    equal(reloaded.stdout.trim(), "reloaded");
+    equal(await httpGet(portOf(aio, "web")), "v2\n");
+    const kept = workerPids(aio);
+    await Deno.writeTextFile(
+      `${dir}/aio.conf`,
+      reloadable.replace("workers = 2", "workers = 2\nshutdown_timeout = soon"),
+    );
+    const refused = await runCli(["reload", "--pidfile", "aio.pid"], {
+      cwd: dir,
+    });
+    equal(refused.code, 78, refused.stderr);
+    match(
+      refused.stderr,
+      /^aio: config error: \S*aio\.conf:3: \[aio\] shutdown_timeout: must be a number of seconds/m,
+    );
+    deepEqual(workerPids(aio), kept);
+    equal(await httpGet(portOf(aio, "web")), "v2\n");
+  } finally {
+    await stopped(aio);
+  }
+});
+
 Deno.test("udp and unix socket servers run in one worker only, and move to another when it dies", async () => {
   const dir = await Deno.makeTempDir({ prefix: "aio_workers_sock_" });
   const socket = `${dir}/pid.sock`;
