@@ -69,6 +69,10 @@ interface Load {
   buckets: Map<number, number>;
   /** Answers accepted as whole (every version written so far: a request sent before a reload may get the old one). */
   valid: Set<string>;
+  /** The longest time this process's event loop did not run (ms): its clients stall as long. */
+  longestStallMs: number;
+  /** How often it did not run for 2 s or more (a draining worker's grace). */
+  longStalls: number;
 }
 
 const encoder = new TextEncoder();
@@ -130,7 +134,19 @@ function startLoad(
     since: 0,
     buckets: new Map(),
     valid,
+    longestStallMs: 0,
+    longStalls: 0,
   };
+  // A client whose connect resolves late here writes its request late: a
+  // draining worker may have closed the connection by then, unread.
+  let tick = performance.now();
+  const stalls = setInterval(() => {
+    const now = performance.now();
+    const stall = now - tick - 50;
+    tick = now;
+    load.longestStallMs = Math.max(load.longestStallMs, stall);
+    if (stall >= 2000) load.longStalls++;
+  }, 50);
   const client = async (kind: "http" | "tcp", port: number) => {
     while (!load.done) {
       const started = performance.now();
@@ -168,6 +184,7 @@ function startLoad(
     load,
     stop: async () => {
       load.done = true;
+      clearInterval(stalls);
       await Promise.all(running);
     },
   };
@@ -299,6 +316,9 @@ async function underLoad(
       } / ${(Math.max(...took) / 1000).toFixed(2)}`;
       figures["requests during reloads: ok / failed / refused"] =
         `${load.ok} / ${load.failed} / ${load.refused}`;
+      figures[
+        "load process: longest event-loop stall (s); stalls of 2 s or more"
+      ] = `${(load.longestStallMs / 1000).toFixed(2)}; ${load.longStalls}`;
       if (load.failed || load.refused) {
         failures.push(
           `reloads: ${load.failed} failed, ${load.refused} refused: ${

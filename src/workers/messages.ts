@@ -33,7 +33,14 @@ export type SupervisorMessage =
     ports: Record<string, number>;
   }
   /** Send the metrics exposition. */
-  | { type: "metrics"; id: number };
+  | { type: "metrics"; id: number }
+  /**
+   * The whole app stops (sent before the stop signal): no other worker
+   * takes this one's port over, so it stops as a single process does,
+   * without the grace a worker handing its port over gives the
+   * connections it has accepted.
+   */
+  | { type: "final" };
 
 /** Worker to supervisor. */
 export type WorkerMessage =

@@ -248,6 +248,7 @@ export class Supervisor {
     for (const worker of live) {
       worker.stopRequested = true;
       if (worker.phase !== "exited") worker.phase = "draining";
+      worker.send({ type: "final" });
       worker.kill("SIGTERM");
     }
     const all = Promise.all(live.map((worker) => worker.exited));

@@ -71,6 +71,8 @@ export class WorkerLink {
   #pendingAdds = new Set<ReturnType<typeof setTimeout>>();
   #statsTimer: ReturnType<typeof setInterval> | undefined;
   #stopping = false;
+  /** The supervisor stops every worker: no one takes this one's port over. */
+  #final = false;
   #gone: Promise<void> = new Promise(() => {});
   #metricsRegistry: Promise<{ expose(): string }> | undefined;
 
@@ -212,10 +214,14 @@ export class WorkerLink {
       }));
       await this.#send({ type: "released" });
     }
-    if (left) {
+    // Handing the port over to the other workers: the connections this one
+    // accepted get time to send their request. Not when every worker stops
+    // (the supervisor says so, perhaps during the wait): no one takes over.
+    if (left && !this.#final) {
       await awakeFor(
         READ_GRACE_MS,
         Math.min(MAX_READ_GRACE_MS, app.shutdownTimeoutMs / 2),
+        () => this.#final,
       );
     }
   }
@@ -234,6 +240,8 @@ export class WorkerLink {
       try {
         if (message.type === "own") {
           await this.#takeOver(message.anchors, message.ports);
+        } else if (message.type === "final") {
+          this.#final = true;
         } else if (message.type === "metrics") {
           const text = await this.#exposition();
           this.#send({ type: "metrics", id: message.id, text });
@@ -409,12 +417,16 @@ async function leavePorts(app: App): Promise<boolean> {
  * on time count; a late one, the process starved of CPU, counts for its
  * due 25 ms only), or until `maxMs` of wall time have passed. Deno's HTTP
  * connections are served on the same thread, so time the loop ran is time
- * they were read.
+ * they were read. Ends early once `done()` is true.
  */
-export async function awakeFor(ms: number, maxMs: number): Promise<void> {
+async function awakeFor(
+  ms: number,
+  maxMs: number,
+  done: () => boolean = () => false,
+): Promise<void> {
   const end = performance.now() + maxMs;
   let awake = 0;
-  while (awake < ms && performance.now() < end) {
+  while (awake < ms && performance.now() < end && !done()) {
     const before = performance.now();
     await new Promise((resolve) => setTimeout(resolve, AWAKE_STEP_MS));
     const took = performance.now() - before;

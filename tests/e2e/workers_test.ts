@@ -294,6 +294,17 @@ port = 0
   for (const pid of pids) ok(!alive(pid), `worker ${pid} is gone`);
 });
 
+Deno.test("SIGTERM to an idle supervisor: the workers stop at once, without the grace a worker handing its port over gives", async () => {
+  const { aio } = await startWorkers(shared);
+  const start = performance.now();
+  aio.kill("SIGTERM");
+  const result = await aio.done();
+  const took = performance.now() - start;
+  equal(result.code, 0, result.stderr);
+  // A worker handing its port over waits 2 s of loop time for requests.
+  ok(took < 1900, `the stop took ${Math.round(took)} ms`);
+});
+
 Deno.test("SIGTERM: a worker whose stop hangs is killed at shutdown_timeout; the supervisor still exits 0 in time", async () => {
   const { aio } = await startWorkers(`[aio]
 workers = 2
