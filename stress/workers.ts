@@ -208,6 +208,17 @@ function workerPids(aio: CliProcess): Map<number, number> {
   return pids;
 }
 
+/** When (epoch ms) aio logged that the worker `pid` started; its log's times are local. */
+function startedAtWall(aio: CliProcess, pid: number): number | undefined {
+  const found = new RegExp(
+    `^(\\d{4}-\\d\\d-\\d\\d) (\\d\\d:\\d\\d:\\d\\d),(\\d{3}) \\S+ Worker \\d+ started: pid ${pid}$`,
+    "m",
+  ).exec(aio.stderr);
+  return found
+    ? new Date(`${found[1]}T${found[2]}.${found[3]}`).getTime()
+    : undefined;
+}
+
 function exitedPids(aio: CliProcess): Set<number> {
   return new Set(
     [...aio.stderr.matchAll(/Worker \d+ \(pid (\d+)\) (?:exited|was killed)/g)]
@@ -336,13 +347,19 @@ async function underLoad(
         const slot = 1 + (kill % 2);
         const pid = workerPids(aio).get(slot)!;
         const killedAt = performance.now();
+        const killedAtWall = Date.now();
         Deno.kill(pid, "SIGKILL");
         await until(
           () => (workerPids(aio).get(slot) ?? pid) !== pid,
           10_000,
           `worker ${slot} back after kill ${kill + 1}`,
         );
-        const backAt = performance.now();
+        // When the supervisor logged the new worker's start: this process
+        // may read aio's output late while its clients keep it busy.
+        const logged = startedAtWall(aio, workerPids(aio).get(slot)!);
+        const backAt = logged === undefined
+          ? performance.now()
+          : killedAt + (logged - killedAtWall);
         back.push(backAt - killedAt);
         // Every 100 ms while it was down, the survivor answered.
         for (

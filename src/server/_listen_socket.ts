@@ -54,17 +54,61 @@ export function shutdownListeningSocket(
 
 /** The descriptor of this process's listening socket on `hostname:port`, found through `/proc`. */
 function listeningFd(hostname: string, port: number): number | undefined {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
-  // /proc/net/tcp writes an IPv4 address as one little-endian hex word.
-  const ipv4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(hostname);
-  const local = ipv4
-    ? `${
-      ipv4.slice(1).reverse().map((byte) =>
-        Number(byte).toString(16).toUpperCase().padStart(2, "0")
-      ).join("")
-    }:${hexPort}`
-    : undefined;
-  const inodes = new Set<string>();
+  const local = localAddress(hostname, port);
+  const inodes = new Set(
+    tcpSockets().filter((socket) =>
+      socket.state === LISTEN &&
+      (local ? socket.local === local : socket.port === port)
+    ).map((socket) => socket.inode),
+  );
+  if (inodes.size === 0) return undefined;
+  for (const [fd, inode] of ownSocketInodes()) {
+    if (inodes.has(inode)) return fd;
+  }
+  return undefined;
+}
+
+/**
+ * How many connections this process holds on the local `ports`, in any
+ * state but listening (accepted, not yet closed); undefined where `/proc`
+ * cannot tell (not Linux, not `-A`). A server that left its port is done
+ * with its connections when this is 0.
+ *
+ * @example
+ * ```ts ignore
+ * import { openConnections } from "./_listen_socket.ts";
+ * console.log(openConnections([8080])); // 0 once every accepted connection is closed
+ * ```
+ */
+export function openConnections(
+  ports: readonly number[],
+): number | undefined {
+  if (Deno.build.os !== "linux" || !allGranted()) return undefined;
+  const own = new Set(ownSocketInodes().values());
+  return tcpSockets().filter((socket) =>
+    socket.state !== LISTEN && ports.includes(socket.port) &&
+    own.has(socket.inode)
+  ).length;
+}
+
+/** `/proc/net/tcp`'s state of a listening socket. */
+const LISTEN = "0A";
+
+/** A row of `/proc/net/tcp` or `/proc/net/tcp6`. */
+interface TcpSocket {
+  /** The local address as the table writes it (`0100007F:1F90`). */
+  local: string;
+  /** The local port. */
+  port: number;
+  /** The state, in hex (`0A` is LISTEN, `01` ESTABLISHED). */
+  state: string;
+  /** The socket's inode (`0` for one no process holds yet). */
+  inode: string;
+}
+
+/** Every TCP socket of this network namespace. */
+function tcpSockets(): TcpSocket[] {
+  const sockets: TcpSocket[] = [];
   for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
     let text: string;
     try {
@@ -73,24 +117,43 @@ function listeningFd(hostname: string, port: number): number | undefined {
       continue;
     }
     for (const line of text.split("\n").slice(1)) {
-      // sl local_address rem_address st ... inode: 0A is LISTEN.
+      // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
       const fields = line.trim().split(/\s+/);
-      if (fields.length < 10 || fields[3] !== "0A") continue;
-      const matches = local
-        ? fields[1] === local
-        : fields[1].endsWith(`:${hexPort}`);
-      if (matches) inodes.add(fields[9]);
+      if (fields.length < 10) continue;
+      const local = fields[1];
+      sockets.push({
+        local,
+        port: parseInt(local.slice(local.lastIndexOf(":") + 1), 16),
+        state: fields[3],
+        inode: fields[9],
+      });
     }
   }
-  if (inodes.size === 0) return undefined;
+  return sockets;
+}
+
+/** `hostname:port` as `/proc/net/tcp` writes an IPv4 address; undefined for other hosts. */
+function localAddress(hostname: string, port: number): string | undefined {
+  // One little-endian hex word for the address.
+  const ipv4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(hostname);
+  if (!ipv4) return undefined;
+  const address = ipv4.slice(1).reverse().map((byte) =>
+    Number(byte).toString(16).toUpperCase().padStart(2, "0")
+  ).join("");
+  return `${address}:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/** The socket inode of each of this process's descriptors that is a socket. */
+function ownSocketInodes(): Map<number, string> {
+  const inodes = new Map<number, string>();
   for (const entry of Deno.readDirSync("/proc/self/fd")) {
     try {
       const target = Deno.readLinkSync(`/proc/self/fd/${entry.name}`);
       const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
-      if (inode && inodes.has(inode)) return Number(entry.name);
+      if (inode) inodes.set(Number(entry.name), inode);
     } catch {
       // Closed meanwhile.
     }
   }
-  return undefined;
+  return inodes;
 }

@@ -16,6 +16,7 @@ import type { ScheduleDefinition } from "../schedule/mod.ts";
 import type { ResolvedServer, Server } from "../server/mod.ts";
 import { Channel } from "./channel.ts";
 import { CONTROL_HOST } from "./control_server.ts";
+import { openConnections } from "../server/_listen_socket.ts";
 import {
   type SupervisorMessage,
   WORKER_ENV,
@@ -40,13 +41,16 @@ const STATS_INTERVAL_MS = 5000;
  * How long HTTP servers that left their port keep the connections they
  * accepted open before Deno's shutdown closes those that sent no request
  * yet (ms of time this process ran: a worker starved of CPU gets longer,
- * up to {@linkcode MAX_READ_GRACE_MS}). A client may take a while between
- * its connect and its request (Go's http.Server gives a new connection 5 s
- * before its shutdown counts it idle); no new connection comes meanwhile.
+ * up to {@linkcode MAX_READ_GRACE_MS}), unless every one of them is closed
+ * sooner. A client may take a while between its connect and its request:
+ * Go's http.Server gives a new connection 5 s before its shutdown counts
+ * it idle. No new connection comes meanwhile.
  */
-const READ_GRACE_MS = 2000;
+const READ_GRACE_MS = 5000;
 /** The most that grace may take in wall time (ms), within half of `shutdown_timeout`. */
-const MAX_READ_GRACE_MS = 5000;
+const MAX_READ_GRACE_MS = 10_000;
+/** How often the grace looks whether the connections are all closed (ms; it reads `/proc`). */
+const DRAINED_CHECK_MS = 100;
 /** The step of {@linkcode awakeFor} (ms). */
 const AWAKE_STEP_MS = 25;
 /** How long a take-over retries a socket the last owner has not let go yet (ms). */
@@ -217,11 +221,12 @@ export class WorkerLink {
     // Handing the port over to the other workers: the connections this one
     // accepted get time to send their request. Not when every worker stops
     // (the supervisor says so, perhaps during the wait): no one takes over.
-    if (left && !this.#final) {
+    if (left.length > 0 && !this.#final) {
+      const drained = drainedCheck(left);
       await awakeFor(
         READ_GRACE_MS,
         Math.min(MAX_READ_GRACE_MS, app.shutdownTimeoutMs / 2),
-        () => this.#final,
+        () => this.#final || drained(),
       );
     }
   }
@@ -388,19 +393,20 @@ export class WorkerLink {
 
 /**
  * Takes the app's HTTP servers out of their ports (see
- * `HttpServer.stopListening`); returns whether any left.
+ * `HttpServer.stopListening`); returns the ports of those that left.
  */
-async function leavePorts(app: App): Promise<boolean> {
+async function leavePorts(app: App): Promise<number[]> {
   const running = Object.values(app.servers);
-  if (running.length === 0) return false;
+  if (running.length === 0) return [];
   const { HttpServer, RunningServer } = await import("../server/mod.ts");
-  let left = false;
+  const left: number[] = [];
   for (const server of running) {
     if (!(server instanceof RunningServer)) continue;
     const inner = server.server;
     if (!(inner instanceof HttpServer)) continue;
     if (inner.stopListening()) {
-      left = true;
+      const addr = inner.addr;
+      if ("port" in addr) left.push(addr.port);
       logger.debug("Server {server} left its port", { server: server.name });
     } else {
       logger.debug(
@@ -410,6 +416,24 @@ async function leavePorts(app: App): Promise<boolean> {
     }
   }
   return left;
+}
+
+/**
+ * Whether this process holds no connection on `ports` any more (read from
+ * `/proc` at most every {@linkcode DRAINED_CHECK_MS}); false where it
+ * cannot tell.
+ */
+function drainedCheck(ports: readonly number[]): () => boolean {
+  let checkedAt = -Infinity;
+  let drained = false;
+  return () => {
+    const now = performance.now();
+    if (now - checkedAt >= DRAINED_CHECK_MS) {
+      checkedAt = now;
+      drained = openConnections(ports) === 0;
+    }
+    return drained;
+  };
 }
 
 /**
