@@ -195,7 +195,11 @@ async function runInForeground(
       });
       await supervisor.start(stop.signal);
       // A SIGHUP that came before the supervisor existed.
-      if (reloads.takeHeld()) void supervisor.reload();
+      if (reloads.takeHeld()) {
+        supervisor.reload().catch((error) =>
+          logger.error("Reload failed: {error}", { error })
+        );
+      }
     } else {
       link?.adapt(plan);
       await app.start(plan, { signal: stop.signal });
