@@ -34,12 +34,13 @@ export const WATCHDOG_GRACE_MS = 1000;
 
 /**
  * The watchdog of one `aio run`. Its thread starts when
- * {@linkcode StopWatchdog.start} is called (after `aio-started`: creating
- * a worker costs the main thread about 30 ms, which start-up should not
- * pay) or when a stop begins, whichever comes first. Until then a stop is
- * the main thread's to handle, which it can while it is not blocked: a
- * module that blocks the event loop while it is imported is bounded by
- * systemd's `TimeoutStartSec` (or the operator's SIGKILL), not by aio.
+ * {@linkcode StopWatchdog.start} is called (once the modules are imported,
+ * before anything of the app starts: creating a worker costs the main
+ * thread about 30 ms, which the imports need not wait for) or when a stop
+ * begins, whichever comes first. Until then a stop is the main thread's to
+ * handle, which it can while it is not blocked: a module that blocks the
+ * event loop while it is imported is bounded by systemd's
+ * `TimeoutStartSec` (or the operator's SIGKILL), not by aio.
  *
  * @example
  * ```ts ignore

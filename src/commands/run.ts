@@ -84,7 +84,7 @@ async function runInForeground(
   const link = await workerLink();
   let supervisor: Supervisor | undefined;
   const stop = new AbortController();
-  // Its thread starts once the app has started, or when a stop begins.
+  // Its thread starts once the modules are imported, or when a stop begins.
   const watchdog = new StopWatchdog({
     shutdownTimeoutMs: app.shutdownTimeoutMs,
   });
@@ -182,6 +182,9 @@ async function runInForeground(
       shutdownTimeoutMs: plan.settings.shutdownTimeoutMs,
       pidfile: pidfile?.path,
     });
+    // Before anything starts: a schedule, a server or a listener may block
+    // the event loop from its first run on, and the stop must stay bounded.
+    watchdog.start();
     const workers = link ? 1 : workersOption ?? plan.settings.workers;
     if (workers > 1) {
       plan.problems.throwIfAny();
@@ -213,7 +216,6 @@ async function runInForeground(
     daemon?.started();
     startReported = daemon !== undefined;
     if (!supervisor) reloads.started();
-    watchdog.start();
     await aborted(stop.signal);
     if (supervisor) await supervisor.stop();
     else {
