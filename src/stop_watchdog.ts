@@ -34,13 +34,12 @@ export const WATCHDOG_GRACE_MS = 1000;
 
 /**
  * The watchdog of one `aio run`. Its thread starts when
- * {@linkcode StopWatchdog.start} is called (once the modules are imported,
- * before anything of the app starts: creating a worker costs the main
- * thread about 30 ms, which the imports need not wait for) or when a stop
- * begins, whichever comes first. Until then a stop is the main thread's to
- * handle, which it can while it is not blocked: a module that blocks the
- * event loop while it is imported is bounded by systemd's
- * `TimeoutStartSec` (or the operator's SIGKILL), not by aio.
+ * {@linkcode StopWatchdog.start} is called (at the start of `aio run`, so
+ * that it boots while the modules are imported) or when a stop begins,
+ * whichever comes first; {@linkcode StopWatchdog.ready} says when it
+ * listens (`aio run` waits for that before any part of the app starts).
+ * Until then a stop is the main thread's to handle, which it can while it
+ * is not blocked.
  *
  * @example
  * ```ts ignore
@@ -54,6 +53,7 @@ export class StopWatchdog {
   #settings: WatchdogSettings;
   #worker: Worker | undefined;
   #started = false;
+  #ready: Promise<void> = Promise.resolve();
 
   /** A watchdog whose thread is not started yet. */
   constructor(settings: WatchdogSettings) {
@@ -88,14 +88,38 @@ export class StopWatchdog {
       url = URL.createObjectURL(
         new Blob([source], { type: "application/javascript" }),
       );
-      this.#worker = new Worker(url, { type: "module", name: "aio-watchdog" });
-      this.#worker.postMessage({ type: "settings", ...this.#settings });
+      const worker = new Worker(url, { type: "module", name: "aio-watchdog" });
+      this.#ready = new Promise((resolve) => {
+        worker.onmessage = (event: MessageEvent) => {
+          if ((event.data as { type?: string })?.type === "ready") resolve();
+        };
+        worker.onerror = (event) => {
+          event.preventDefault();
+          resolve();
+        };
+      });
+      worker.postMessage({ type: "settings", ...this.#settings });
+      this.#worker = worker;
     } catch {
       this.#worker = undefined;
     } finally {
       // The worker has its own copy once it is created.
       if (url) setTimeout(() => URL.revokeObjectURL(url!), 10_000);
     }
+  }
+
+  /**
+   * Resolves once the thread listens for stop signals (a signal sent
+   * before that reaches the main thread alone), or after `timeoutMs`, or at
+   * once when there is no thread.
+   */
+  async ready(timeoutMs: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#ready,
+      new Promise((resolve) => timer = setTimeout(resolve, timeoutMs)),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Sends new settings (the real `shutdown_timeout` once the config is read). */
@@ -134,6 +158,7 @@ interface WatchdogConstants {
 function watchdogMain(constants: WatchdogConstants): void {
   const scope = globalThis as unknown as {
     onmessage: ((event: MessageEvent) => void) | null;
+    postMessage(message: unknown): void;
   };
   let shutdownTimeoutMs = 10_000;
   let pidfile: string | undefined;
@@ -219,4 +244,6 @@ function watchdogMain(constants: WatchdogConstants): void {
       schedule();
     }
   };
+  // From here on a stop signal reaches this thread.
+  scope.postMessage({ type: "ready" });
 }

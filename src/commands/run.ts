@@ -43,6 +43,8 @@ import type { AppNotifier } from "../systemd/app_notify.ts";
 import type { SystemdNotifier } from "../systemd/notify.ts";
 
 const logger = getLogger("aio.run");
+/** How long the start waits for the stop watchdog's thread to listen (ms). */
+const WATCHDOG_READY_MS = 2000;
 
 /** The `run` command. */
 export const runCommand: Command = {
@@ -84,10 +86,11 @@ async function runInForeground(
   const link = await workerLink();
   let supervisor: Supervisor | undefined;
   const stop = new AbortController();
-  // Its thread starts once the modules are imported, or when a stop begins.
+  // Its thread boots while the modules are imported.
   const watchdog = new StopWatchdog({
     shutdownTimeoutMs: app.shutdownTimeoutMs,
   });
+  watchdog.start();
   let pidfile: Pidfile | undefined;
   let unpublishCluster: (() => void) | undefined;
   let notifier: AppNotifier | undefined;
@@ -184,7 +187,7 @@ async function runInForeground(
     });
     // Before anything starts: a schedule, a server or a listener may block
     // the event loop from its first run on, and the stop must stay bounded.
-    watchdog.start();
+    await watchdog.ready(WATCHDOG_READY_MS);
     const workers = link ? 1 : workersOption ?? plan.settings.workers;
     if (workers > 1) {
       plan.problems.throwIfAny();
