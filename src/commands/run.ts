@@ -20,7 +20,6 @@ import {
   aioCommand,
   type PermissionCandidates,
 } from "../daemon/command_line.ts";
-import { launchDaemon } from "../daemon/launch.ts";
 import { parentDir, Pidfile } from "../daemon/pidfile.ts";
 import { publishClusterStatus } from "../daemon/cluster_status.ts";
 import type { ConfigParser } from "../config/config_parser.ts";
@@ -350,6 +349,8 @@ async function detach(
       await daemonNeeds(context, plan.config, pidfile),
     );
     await app.clear();
+    // Only -d needs the launcher (start-up is measured).
+    const { launchDaemon } = await import("../daemon/launch.ts");
     return await launchDaemon({
       command,
       pidfile,
