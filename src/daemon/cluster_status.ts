@@ -8,6 +8,7 @@
  * @module
  */
 
+import { writeFileAtomicSync } from "../config/atomic_write.ts";
 import type { ClusterState, ClusterStatus } from "../cluster/connection.ts";
 
 /** What the cluster status file holds. */
@@ -66,8 +67,7 @@ export function publishClusterStatus(
       outages: status.outages,
     };
     try {
-      Deno.writeTextFileSync(`${path}.tmp`, JSON.stringify(record) + "\n");
-      Deno.renameSync(`${path}.tmp`, path);
+      writeFileAtomicSync(path, JSON.stringify(record) + "\n");
     } catch {
       // aio status shows the last state written.
     }

@@ -19,6 +19,7 @@
  * @module
  */
 
+import { writeFileAtomicSync } from "../config/atomic_write.ts";
 import { ConfigError } from "../config/errors.ts";
 import { ConfigErrors, firstLine } from "../errors.ts";
 
@@ -89,22 +90,17 @@ export function parseReloadOutcome(text: string): ReloadOutcome | undefined {
 }
 
 /**
- * Replaces the outcome file beside `pidfile` with `outcome`, atomically (a
- * temporary file in the same directory, then a rename).
+ * Replaces the outcome file beside `pidfile` with `outcome`, atomically
+ * (`writeFileAtomicSync`, as for the other files beside the pidfile).
  */
-export async function writeReloadOutcome(
+export function writeReloadOutcome(
   pidfile: string,
   outcome: ReloadOutcome,
-): Promise<void> {
-  const path = reloadOutcomePath(pidfile);
-  const temporary = `${path}.${Deno.pid}.tmp`;
-  try {
-    await Deno.writeTextFile(temporary, JSON.stringify(outcome) + "\n");
-    await Deno.rename(temporary, path);
-  } catch (error) {
-    await Deno.remove(temporary).catch(() => {});
-    throw error;
-  }
+): void {
+  writeFileAtomicSync(
+    reloadOutcomePath(pidfile),
+    JSON.stringify(outcome) + "\n",
+  );
 }
 
 /** Removes the outcome file beside `pidfile` (a new holder's, or one that exits); never throws. */
@@ -150,7 +146,8 @@ export const RUNTIME_ERROR_PREFIX = "error: ";
  * @example
  * ```ts
  * import { errorLines } from "./reload_outcome.ts";
- * import { ConfigError } from "../config/errors.ts";
+ * import { writeFileAtomicSync } from "../config/atomic_write.ts";
+import { ConfigError } from "../config/errors.ts";
  * const error = new ConfigError("[aio] shutdown_timeout: must be a number", { source: "aio.conf", line: 3 });
  * console.log(errorLines([error, new Error("Cannot listen")]));
  * // ["aio.conf:3: [aio] shutdown_timeout: must be a number", "error: Cannot listen"]

@@ -43,7 +43,6 @@ export class ProcessReload {
   #stopped = false;
   #held = false;
   #written = 0;
-  #writing: Promise<void> = Promise.resolve();
 
   /** The hook for `app`. */
   constructor(app: App, options: ProcessReloadOptions = {}) {
@@ -114,33 +113,30 @@ export class ProcessReload {
   async #run(): Promise<void> {
     const result = await this.#app.reload();
     this.#options.onReload?.(result);
-    await this.#report(result);
+    this.#report(result);
   }
 
-  /** Writes the outcome file, in order, never an older outcome over a newer one. */
-  #report(result: ReloadResult): Promise<void> {
-    this.#writing = this.#writing.then(async () => {
-      const pidfile = this.#pidfile;
-      if (pidfile === undefined || result.seq <= this.#written) return;
-      this.#written = result.seq;
-      try {
-        await writeReloadOutcome(pidfile, {
-          seq: result.seq,
-          outcome: result.outcome,
-          errors: errorLines(result.errors),
-          finishedAt: new Date().toISOString(),
-          pid: Deno.pid,
-        });
-      } catch (error) {
-        logger.error(
-          "Cannot write the reload outcome beside {pidfile}: {error}",
-          {
-            pidfile,
-            error,
-          },
-        );
-      }
-    });
-    return this.#writing;
+  /** Writes the outcome file, never an older outcome over a newer one. */
+  #report(result: ReloadResult): void {
+    const pidfile = this.#pidfile;
+    if (pidfile === undefined || result.seq <= this.#written) return;
+    this.#written = result.seq;
+    try {
+      writeReloadOutcome(pidfile, {
+        seq: result.seq,
+        outcome: result.outcome,
+        errors: errorLines(result.errors),
+        finishedAt: new Date().toISOString(),
+        pid: Deno.pid,
+      });
+    } catch (error) {
+      logger.error(
+        "Cannot write the reload outcome beside {pidfile}: {error}",
+        {
+          pidfile,
+          error,
+        },
+      );
+    }
   }
 }

@@ -588,18 +588,20 @@ export class Supervisor {
     this.#observability?.ready(this.#statusLine());
     const pidfile = this.#options.pidfile;
     if (pidfile) {
-      writeReloadOutcome(pidfile, {
-        seq,
-        outcome: ok ? "reloaded" : "failed",
-        errors,
-        finishedAt: new Date().toISOString(),
-        pid: Deno.pid,
-      }).catch((error) =>
+      try {
+        writeReloadOutcome(pidfile, {
+          seq,
+          outcome: ok ? "reloaded" : "failed",
+          errors,
+          finishedAt: new Date().toISOString(),
+          pid: Deno.pid,
+        });
+      } catch (error) {
         logger.error(
           "Cannot write the reload outcome beside {pidfile}: {error}",
           { pidfile, error },
-        )
-      );
+        );
+      }
     }
     this.#writeState();
   }
