@@ -97,7 +97,7 @@ async function connect(
 }
 
 /** Reads into a growing buffer; knows how many bytes came in all. */
-class Reader {
+export class Reader {
   #conn: Deno.Conn;
   #chunk = new Uint8Array(64 * 1024);
   #pauseMs: number;
@@ -136,7 +136,7 @@ class Reader {
   }
 }
 
-async function send(conn: Deno.Conn, text: string): Promise<boolean> {
+export async function send(conn: Deno.Conn, text: string): Promise<boolean> {
   const bytes = encoder.encode(text);
   try {
     let offset = 0;
@@ -235,7 +235,7 @@ async function readHttpAnswer(
   return { outcome: "complete", detail: "", closing };
 }
 
-function indexOfCrlf2(bytes: Uint8Array): number {
+export function indexOfCrlf2(bytes: Uint8Array): number {
   for (let i = 0; i + 3 < bytes.length; i++) {
     if (
       bytes[i] === 13 && bytes[i + 1] === 10 && bytes[i + 2] === 13 &&
@@ -293,19 +293,19 @@ export async function tcpSession(
 }
 
 /** A slow reader pauses 5 ms before each read: about 10 MB/s at most. */
-function readPause(control: LoadControl): number {
+export function readPause(control: LoadControl): number {
   return control.slowShare && control.random() < control.slowShare ? 5 : 0;
 }
 
 /** A padding size: mostly small, sometimes large (answers that outgrow the socket buffers). */
-function pickSize(control: LoadControl): number {
+export function pickSize(control: LoadControl): number {
   const large = control.largeShare && control.random() < control.largeShare;
   return Math.floor(
     control.random() * (large ? control.largeSize ?? 0 : control.maxSize),
   );
 }
 
-function pause(ms: number): Promise<void> {
+export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 

@@ -3,9 +3,16 @@
 // gave it (`vN`), so the part can tell that answers switch to the new code,
 // that an open TCP connection stays on the code it started on, and that no
 // request was answered by code older than a reload that had finished.
-import type { ClientStats, LoadControl } from "./_clients.ts";
+import {
+  type ClientStats,
+  indexOfCrlf2,
+  type LoadControl,
+  pickSize,
+  Reader,
+  readPause,
+  send,
+} from "./_clients.ts";
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const HOST = "127.0.0.1";
 
@@ -44,43 +51,6 @@ function note(versions: VersionStats, detail: string): void {
   if (versions.details.length < 10) versions.details.push(detail);
 }
 
-/** Reads from a connection into a growing buffer. */
-class Reader {
-  #conn: Deno.Conn;
-  #chunk = new Uint8Array(64 * 1024);
-  #pauseMs: number;
-  bytes = new Uint8Array(0);
-  received = 0;
-
-  constructor(conn: Deno.Conn, pauseMs: number) {
-    this.#conn = conn;
-    this.#pauseMs = pauseMs;
-  }
-
-  async more(): Promise<boolean> {
-    if (this.#pauseMs) await pause(this.#pauseMs);
-    let count: number | null;
-    try {
-      count = await this.#conn.read(this.#chunk);
-    } catch {
-      return false;
-    }
-    if (count === null) return false;
-    const next = new Uint8Array(this.bytes.length + count);
-    next.set(this.bytes);
-    next.set(this.#chunk.subarray(0, count), this.bytes.length);
-    this.bytes = next;
-    this.received += count;
-    return true;
-  }
-
-  take(size: number): Uint8Array {
-    const taken = this.bytes.slice(0, size);
-    this.bytes = this.bytes.slice(size);
-    return taken;
-  }
-}
-
 async function connect(
   port: number,
   stats: ClientStats,
@@ -95,19 +65,6 @@ async function connect(
       stats.connectFailed++;
     }
     return undefined;
-  }
-}
-
-async function send(conn: Deno.Conn, text: string): Promise<boolean> {
-  const bytes = encoder.encode(text);
-  try {
-    let offset = 0;
-    while (offset < bytes.length) {
-      offset += await conn.write(bytes.subarray(offset));
-    }
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -235,18 +192,6 @@ async function readHttpAnswer(
   };
 }
 
-function indexOfCrlf2(bytes: Uint8Array): number {
-  for (let i = 0; i + 3 < bytes.length; i++) {
-    if (
-      bytes[i] === 13 && bytes[i + 1] === 10 && bytes[i + 2] === 13 &&
-      bytes[i + 3] === 10
-    ) {
-      return i;
-    }
-  }
-  return -1;
-}
-
 /** A TCP connection to the sum protocol: lines `ID A B N`, answers `ID A+B vK xxx...`, all from one version. */
 export function tcpSession(versions: VersionStats) {
   return async (
@@ -321,19 +266,4 @@ export function tcpSession(versions: VersionStats) {
     }
     return true;
   };
-}
-
-function readPause(control: LoadControl): number {
-  return control.slowShare && control.random() < control.slowShare ? 5 : 0;
-}
-
-function pickSize(control: LoadControl): number {
-  const large = control.largeShare && control.random() < control.largeShare;
-  return Math.floor(
-    control.random() * (large ? control.largeSize ?? 0 : control.maxSize),
-  );
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
