@@ -259,34 +259,19 @@ export class App {
     options: AppPrepareOptions = {},
   ): Promise<Plan> {
     const { signal, openLogFiles = true } = options;
-    const loader = this.loader;
     throwIfStopped(signal, () => "reading the config");
-    let user: UserConfig | undefined;
-    const problems = new Problems();
-    problems.collect(() => user = readUserConfig(source));
     // At exit: every record written and synced, records that could never
     // be written (a full disk) said in one line.
     this.#unregisterFlush ??= this.onBeforeExit(() => this.#logging.finish());
-    loader.importTimeoutMs = options.importTimeoutMs;
-    const plan = await untilAborted(
-      prepare(user, {
-        loader,
-        publicModule: this.publicModule,
-        beforeImport: async (config) => {
-          await this.#configureLogging(config, source, openLogFiles);
-        },
-        stage,
-        overrides: source.overrides,
-      }),
+    const plan = await this.#prepareThrough(source, this.loader, {
       signal,
-      () => {
-        const importing = loader.importing;
-        return importing.length > 0
-          ? `importing ${importing.map(displayUrl).join(", ")}`
-          : "preparing the app";
+      stage,
+      importTimeoutMs: options.importTimeoutMs,
+      beforeImport: async (config) => {
+        await this.#configureLogging(config, source, openLogFiles);
       },
-    ).finally(() => loader.importTimeoutMs = undefined);
-    plan.problems.errors.unshift(...problems.errors);
+      doing: "preparing the app",
+    });
     const unopened = await this.#configureLogging(
       plan.config,
       source,
@@ -646,34 +631,61 @@ export class App {
     return result;
   }
 
+  /**
+   * Reads the user config and prepares it through `loader` (its imports
+   * bounded by `importTimeoutMs`); the config file's own problems come
+   * first. A stop through `signal` says what was under way: the imports,
+   * or `doing`.
+   */
+  async #prepareThrough(
+    source: ConfigSourceOptions,
+    loader: ModuleLoader,
+    options: {
+      signal?: AbortSignal;
+      stage: "modules" | "all";
+      importTimeoutMs?: number;
+      beforeImport?: (config: ConfigParser) => Promise<void>;
+      doing: string;
+    },
+  ): Promise<Plan> {
+    const problems = new Problems();
+    let user: UserConfig | undefined;
+    problems.collect(() => user = readUserConfig(source));
+    loader.importTimeoutMs = options.importTimeoutMs;
+    const plan = await untilAborted(
+      prepare(user, {
+        loader,
+        publicModule: this.publicModule,
+        beforeImport: options.beforeImport,
+        stage: options.stage,
+        overrides: source.overrides,
+      }),
+      options.signal,
+      () => {
+        const importing = loader.importing;
+        return importing.length > 0
+          ? `importing ${importing.map(displayUrl).join(", ")}`
+          : options.doing;
+      },
+    ).finally(() => loader.importTimeoutMs = undefined);
+    plan.problems.errors.unshift(...problems.errors);
+    return plan;
+  }
+
   /** The check step of a reload: the new plan (with its problems), nothing of the app touched. */
   async #checkReload(
     source: ConfigSourceOptions,
     signal: AbortSignal,
   ): Promise<Plan> {
-    const problems = new Problems();
-    let user: UserConfig | undefined;
-    problems.collect(() => user = readUserConfig(source));
     // After a failed reload, start from what it imported: a file that has
     // not changed since is not evaluated once more.
     const loader = (this.#failedLoader ?? this.loader).successor();
-    loader.importTimeoutMs = RELOAD_IMPORT_TIMEOUT_MS;
-    const plan = await untilAborted(
-      prepare(user, {
-        loader,
-        publicModule: this.publicModule,
-        stage: "all",
-        overrides: source.overrides,
-      }),
+    const plan = await this.#prepareThrough(source, loader, {
       signal,
-      () => {
-        const importing = loader.importing;
-        return importing.length > 0
-          ? `importing ${importing.map(displayUrl).join(", ")}`
-          : "checking the new config";
-      },
-    ).finally(() => loader.importTimeoutMs = undefined);
-    plan.problems.errors.unshift(...problems.errors);
+      stage: "all",
+      importTimeoutMs: RELOAD_IMPORT_TIMEOUT_MS,
+      doing: "checking the new config",
+    });
     const clusterChange = clusterChanged(this.#plan?.cluster, plan);
     if (clusterChange) plan.problems.error(clusterChange);
     if (!plan.problems.failed) {
