@@ -10,7 +10,7 @@
 
 import { sendSignal } from "../daemon/signal_process.ts";
 import { AioError, ExitCode } from "../errors.ts";
-import { PidfileProbe, staleReason } from "../daemon/pidfile.ts";
+import { PidfileProbe } from "../daemon/pidfile.ts";
 import { MAX_TIMER_S, MIN_WAIT_S } from "../config/bounds.ts";
 import {
   answersSignal,
@@ -58,7 +58,7 @@ export const reloadCommand: Command = {
     try {
       let outcome: ReloadOutcome;
       try {
-        const pid = runningPid(probe);
+        const pid = probe.runningPid();
         const before = await readReloadOutcome(path);
         await sendSignal(pid, "SIGHUP");
         outcome = await waitForOutcome(probe, before, pid, timeoutMs);
@@ -95,23 +95,6 @@ function reports(
     `${formatSource(file, problem.line)}: ${problem.detail}`;
   const lines = new Set([at(problem.source), at(absolutePath(problem.source))]);
   return outcome.errors.some((line) => lines.has(line));
-}
-
-/** The pid holding the pidfile's lock; an {@linkcode AioError} when nothing runs. */
-function runningPid(probe: PidfileProbe): number {
-  const { state, path } = probe;
-  if (state.state === "absent") {
-    throw new AioError(`not running (no pidfile at ${path})`);
-  }
-  if (state.state === "stale") {
-    throw new AioError(`not running (${staleReason(path, state.pid)})`);
-  }
-  if (state.pid === undefined) {
-    throw new AioError(
-      `${path} is locked by a process that has not written its pid yet; try again`,
-    );
-  }
-  return state.pid;
 }
 
 /** Polls the outcome file until `pid` answers, exits, or `timeoutMs` passes. */

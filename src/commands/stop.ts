@@ -7,7 +7,7 @@
 
 import { sendSignal } from "../daemon/signal_process.ts";
 import { AioError, ExitCode } from "../errors.ts";
-import { PidfileProbe, staleReason } from "../daemon/pidfile.ts";
+import { PidfileProbe } from "../daemon/pidfile.ts";
 import { MAX_TIMER_S } from "../config/bounds.ts";
 import { daemonSettings } from "../daemon/target.ts";
 import { WATCHDOG_GRACE_MS } from "../stop_watchdog.ts";
@@ -41,32 +41,21 @@ export const stopCommand: Command = {
       : settings.shutdownTimeoutMs + WATCHDOG_GRACE_MS + STOP_MARGIN_MS;
     const probe = await PidfileProbe.open(path);
     try {
-      const { state } = probe;
-      if (state.state === "absent") {
-        throw new AioError(`not running (no pidfile at ${path})`);
-      }
-      if (state.state === "stale") {
-        throw new AioError(`not running (${staleReason(path, state.pid)})`);
-      }
-      if (state.pid === undefined) {
-        throw new AioError(
-          `${path} is locked by a process that has not written its pid yet; try again`,
-        );
-      }
+      const pid = probe.runningPid();
       const started = performance.now();
-      await sendSignal(state.pid, "SIGTERM");
+      await sendSignal(pid, "SIGTERM");
       console.log(
-        `aio: stopping pid ${state.pid} (SIGTERM), waiting up to ${
+        `aio: stopping pid ${pid} (SIGTERM), waiting up to ${
           timeoutMs / 1000
         } s`,
       );
       if (!await probe.waitForRelease(timeoutMs)) {
         throw new AioError(
-          `pid ${state.pid} is still running after ${timeoutMs / 1000} s`,
+          `pid ${pid} is still running after ${timeoutMs / 1000} s`,
         );
       }
       console.log(
-        `aio: stopped pid ${state.pid} in ${
+        `aio: stopped pid ${pid} in ${
           ((performance.now() - started) / 1000).toFixed(1)
         } s`,
       );

@@ -190,6 +190,29 @@ export class PidfileProbe {
     this.#file = file;
   }
 
+  /**
+   * The pid of the process that holds the pidfile, for a command that
+   * signals it (`aio stop`, `aio reload`).
+   *
+   * @throws {AioError} when nothing runs (no pidfile, or a stale one), or
+   * the holder has not written its pid yet
+   */
+  runningPid(): number {
+    const { state, path } = this;
+    if (state.state === "absent") {
+      throw new AioError(`not running (no pidfile at ${path})`);
+    }
+    if (state.state === "stale") {
+      throw new AioError(`not running (${staleReason(path, state.pid)})`);
+    }
+    if (state.pid === undefined) {
+      throw new AioError(
+        `${path} is locked by a process that has not written its pid yet; try again`,
+      );
+    }
+    return state.pid;
+  }
+
   /** Opens and reads `path`; never takes the lock for longer than a check. */
   static async open(path: string): Promise<PidfileProbe> {
     let file: Deno.FsFile;
