@@ -3,6 +3,7 @@
 // the others take it), real signals.
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { CliProcess, runCli, tempApp } from "./_cli.ts";
+import { processesWith, waitUntil } from "./_processes.ts";
 import dgram from "node:dgram";
 import { readAll } from "../server/_helpers.ts";
 
@@ -501,6 +502,41 @@ Deno.test("aio reload with workers: reloaded and exit 0 after a rolling reload; 
   } finally {
     await stopped(aio);
   }
+});
+
+Deno.test("SIGKILL of the supervisor: its workers see it gone and stop on their own, none left behind", async () => {
+  const { aio, dir } = await startWorkers(shared);
+  // A worker's command line names the config file in the app's directory.
+  equal(processesWith(dir).length, 2);
+  aio.kill("SIGKILL");
+  await aio.done();
+  await waitUntil(() => processesWith(dir).length === 0, "the workers to exit");
+});
+
+Deno.test("SIGTERM in the middle of a rolling reload: the supervisor exits 0 in time, no worker old or new left", async () => {
+  const { aio, dir } = await startWorkers(reloadable, {
+    files: { "answer.ts": answerModule("v1") },
+  });
+  await Deno.writeTextFile(`${dir}/answer.ts`, answerModule("v2"));
+  aio.kill("SIGHUP");
+  // The first new worker has started; the second slot is not replaced yet.
+  await waitUntil(
+    () => [...aio.stderr.matchAll(/Worker \d started: pid \d+/g)].length >= 3,
+    "the first new worker",
+    30_000,
+  );
+  const stopAt = performance.now();
+  aio.kill("SIGTERM");
+  const result = await aio.done();
+  const seconds = (performance.now() - stopAt) / 1000;
+  equal(result.code, 0, result.stderr);
+  // shutdown_timeout (10 s) bounds it; idle workers stop well within.
+  ok(seconds < 10 + 1, `stopped in ${seconds.toFixed(2)} s`);
+  await waitUntil(
+    () => processesWith(dir).length === 0,
+    "no worker left",
+    3000,
+  );
 });
 
 Deno.test("udp and unix socket servers run in one worker only, and move to another when it dies", async () => {
