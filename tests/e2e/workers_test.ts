@@ -862,6 +862,40 @@ Deno.test("without -A: the flags aio permissions prints for workers are enough f
   }
 });
 
+Deno.test("two aio run -d -w 2 at once: one supervisor with its two workers runs, the other launcher names its pid", async () => {
+  const dir = await tempApp(shared.replace("workers = 2\n", ""));
+  const [a, b] = await Promise.all([
+    runCli(["run", "-d", "-w", "2"], { cwd: dir }),
+    runCli(["run", "-d", "-w", "2"], { cwd: dir }),
+  ]);
+  try {
+    const codes = [a.code, b.code].sort();
+    equal(codes[0], 0, a.stderr + b.stderr);
+    ok(codes[1] !== 0, a.stderr + b.stderr);
+    const loser = a.code === 0 ? b : a;
+    const pid = Number(Deno.readTextFileSync(`${dir}/var/run/aio.pid`).trim());
+    match(loser.stderr, new RegExp(`\\b${pid}\\b`));
+    // One supervisor (the daemon, run with -c) and its two workers: the
+    // loser left nothing.
+    const commandLines = () =>
+      processesWith(dir).map((pid) =>
+        Deno.readTextFileSync(`/proc/${pid}/cmdline`).replaceAll("\0", " ")
+      );
+    await waitUntil(
+      () => commandLines().length === 3,
+      "one supervisor and two workers",
+    );
+    equal(
+      commandLines().filter((line) => line.includes("--unstable-net")).length,
+      2,
+    );
+  } finally {
+    const stop = await runCli(["stop"], { cwd: dir });
+    equal(stop.code, 0, stop.stderr);
+  }
+  await waitUntil(() => processesWith(dir).length === 0, "no worker left");
+});
+
 Deno.test("aio run -d -w 2: the daemon supervises two workers; aio stop stops them all", async () => {
   const dir = await tempApp(shared.replace("workers = 2\n", ""));
   const started = await runCli(["run", "-d", "-w", "2"], { cwd: dir });
