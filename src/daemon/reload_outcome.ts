@@ -146,8 +146,7 @@ export const RUNTIME_ERROR_PREFIX = "error: ";
  * @example
  * ```ts
  * import { errorLines } from "./reload_outcome.ts";
- * import { writeFileAtomicSync } from "../config/atomic_write.ts";
-import { ConfigError } from "../config/errors.ts";
+ * import { ConfigError } from "../config/errors.ts";
  * const error = new ConfigError("[aio] shutdown_timeout: must be a number", { source: "aio.conf", line: 3 });
  * console.log(errorLines([error, new Error("Cannot listen")]));
  * // ["aio.conf:3: [aio] shutdown_timeout: must be a number", "error: Cannot listen"]
